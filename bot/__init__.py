@@ -1,0 +1,3 @@
+"""heartbot: a spoiler-aware Discord bot for Heartstopper fan servers."""
+
+__version__ = "0.1.0"

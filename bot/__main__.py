@@ -1,0 +1,129 @@
+"""The command line: `python -m bot [run]` starts the bot; `python -m bot sync [--guild ID]` syncs."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from collections.abc import Sequence
+
+import discord
+from dotenv import find_dotenv, load_dotenv
+
+from bot import __version__
+from bot.app import HeartBot
+from bot.canon import CanonError, load_canon
+from bot.logs import setup_logging
+from bot.settings import Settings, SettingsError
+from bot.storage import Database, DatabaseError
+
+log = logging.getLogger("bot")
+
+EXIT_OK, EXIT_FAILURE, EXIT_CONFIG = 0, 1, 2
+
+NO_TOKEN_LINE = (
+    "heartbot: DISCORD_TOKEN is not set; copy .env.example to .env and fill it in, "
+    "or set DISCORD_TOKEN in the service's environment"
+)
+NO_TOKEN_TERMINAL = """\
+No Discord bot token is set, so heartbot cannot connect to Discord.
+
+To run it on your server:
+  1. Create an application and bot at https://discord.com/developers/applications
+     (the README walks through it).
+  2. Copy .env.example to .env and paste the bot's token after DISCORD_TOKEN=.
+  3. Run this command again."""
+
+
+class Failure(Exception):
+    """Ends the program with one line for whoever runs it."""
+
+    def __init__(self, message: str, status: int = EXIT_FAILURE) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="heartbot", description="A spoiler-aware Heartstopper Discord bot.")
+    parser.add_argument("--version", action="version", version=f"heartbot {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    commands.add_parser("run", help="connect to Discord and run the bot (the default)")
+    sync = commands.add_parser("sync", help="sync slash commands with Discord now, changed or not")
+    sync.add_argument("--guild", type=int, metavar="ID", help="sync to one server only (instant updates)")
+    args = parser.parse_args(argv)
+    args.command = args.command or "run"
+    return args
+
+
+def _on_terminal() -> bool:
+    return sys.stdin.isatty() and sys.stdout.isatty()
+
+
+async def _open_database(settings: Settings) -> Database:
+    db = await Database.open(settings.database_path)
+    try:
+        await db.migrate()
+    except BaseException:
+        await db.close()
+        raise
+    return db
+
+
+async def run(settings: Settings, token: str) -> None:
+    canon = load_canon()
+    async with await _open_database(settings) as db, HeartBot(settings=settings, db=db, canon=canon) as bot:
+        await bot.start(token)
+
+
+async def sync(settings: Settings, token: str, guild_id: int | None) -> None:
+    canon = load_canon()
+    async with (
+        await _open_database(settings) as db,
+        HeartBot(settings=settings, db=db, canon=canon, sync_on_start=False) as bot,
+    ):
+        await bot.login(token)  # runs setup_hook, which loads the cogs; no gateway needed
+        await bot.sync_commands(guild_id=guild_id, force=True)
+    target = guild_id or settings.dev_guild_id
+    print(f"Commands synced to {'server ' + str(target) if target else 'all servers'}.")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parse_args(argv)
+    load_dotenv(find_dotenv(usecwd=True))
+    try:
+        settings = Settings.from_env()
+    except SettingsError as error:
+        print(f"heartbot: {error}", file=sys.stderr)
+        return EXIT_CONFIG
+    setup_logging(settings)
+    if settings.discord_token is None:
+        print(NO_TOKEN_TERMINAL if _on_terminal() else NO_TOKEN_LINE, file=sys.stderr)
+        return EXIT_CONFIG
+    token = settings.discord_token.reveal()
+    try:
+        if args.command == "sync":
+            asyncio.run(sync(settings, token, args.guild))
+        else:
+            asyncio.run(run(settings, token))
+    except KeyboardInterrupt:
+        return EXIT_OK
+    except discord.LoginFailure:
+        print(
+            "heartbot: Discord rejected DISCORD_TOKEN; reset it in the Developer Portal and update .env",
+            file=sys.stderr,
+        )
+        return EXIT_FAILURE
+    except discord.PrivilegedIntentsRequired:
+        print(
+            "heartbot: Discord refused a privileged intent; see the README's intents section", file=sys.stderr
+        )
+        return EXIT_FAILURE
+    except (DatabaseError, CanonError) as error:
+        print(f"heartbot: {error}", file=sys.stderr)
+        return EXIT_FAILURE
+    return EXIT_OK
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,89 @@
+"""The Bot subclass: loads the cogs, syncs commands when they changed, carries the services."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from typing import Any
+
+import discord
+from discord.ext import commands
+
+from bot.canon import Canon
+from bot.command_sync import sync_command_tree
+from bot.settings import Settings
+from bot.storage import Database
+from bot.storage.command_sync import CommandSyncRepository
+from bot.tree import HeartTree
+
+log = logging.getLogger(__name__)
+
+# Loaded in this order; one failing extension is logged and skipped.
+EXTENSIONS: tuple[str, ...] = ("cogs.meta",)
+
+
+def required_intents() -> discord.Intents:
+    """Only what the features use: slash commands need no privileged intent."""
+    intents = discord.Intents.none()
+    intents.guilds = True  # guild, channel and permission cache behind interactions
+    return intents
+
+
+class HeartBot(commands.Bot):
+    def __init__(
+        self,
+        *,
+        settings: Settings,
+        db: Database,
+        canon: Canon,
+        extensions: Sequence[str] = EXTENSIONS,
+        sync_on_start: bool = True,
+        **options: Any,
+    ) -> None:
+        super().__init__(
+            command_prefix=commands.when_mentioned,
+            help_command=None,
+            intents=required_intents(),
+            tree_cls=HeartTree,
+            owner_ids=set(settings.owner_ids),
+            # Nothing the bot posts pings anyone unless a feature opts in explicitly.
+            allowed_mentions=discord.AllowedMentions.none(),
+            **options,
+        )
+        self.settings = settings
+        self.db = db
+        self.canon = canon
+        self.extension_names = tuple(extensions)
+        self.failed_extensions: list[str] = []
+        self.sync_on_start = sync_on_start
+        self.command_sync_records = CommandSyncRepository(db)
+
+    async def setup_hook(self) -> None:
+        await self.load_extensions()
+        if self.sync_on_start:
+            await self.sync_commands()
+
+    async def load_extensions(self) -> None:
+        for name in self.extension_names:
+            try:
+                await self.load_extension(name)
+            except Exception:
+                log.exception("Could not load extension %s; starting without it", name)
+                self.failed_extensions.append(name)
+            else:
+                log.debug("Loaded extension %s", name)
+
+    async def sync_commands(self, *, guild_id: int | None = None, force: bool = False) -> bool:
+        """Sync to `guild_id`, else to DEV_GUILD_ID when set, else globally."""
+        return await sync_command_tree(
+            self.tree,
+            self.command_sync_records,
+            application_id=self.application_id,
+            guild_id=guild_id or self.settings.dev_guild_id,
+            force=force,
+        )
+
+    async def on_ready(self) -> None:
+        log.info(
+            "Connected as %s (id %s) to %d servers", self.user, self.user and self.user.id, len(self.guilds)
+        )

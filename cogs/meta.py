@@ -1,0 +1,73 @@
+"""/help and /about."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot import __version__
+
+if TYPE_CHECKING:
+    from bot.app import HeartBot
+
+EMBED_COLOUR = discord.Colour.from_rgb(231, 124, 167)  # the show's pink
+
+
+def command_lines(tree: app_commands.CommandTree) -> list[str]:
+    """One line per runnable slash command, subcommands spelt out, alphabetically."""
+    lines = []
+    for command in tree.walk_commands():
+        if isinstance(command, app_commands.Command):
+            lines.append(f"`/{command.qualified_name}`: {command.description}")
+    return sorted(lines)
+
+
+class Meta(commands.Cog):
+    def __init__(self, bot: HeartBot) -> None:
+        self.bot = bot
+
+    @app_commands.command(name="help")
+    async def help_command(self, interaction: discord.Interaction) -> None:
+        """List every command with what it does."""
+        embed = discord.Embed(
+            title="heartbot commands",
+            description="\n".join(command_lines(self.bot.tree)),
+            colour=EMBED_COLOUR,
+        )
+        await interaction.response.send_message(embed=embed, ephemeral=True)
+
+    @app_commands.command(name="about")
+    async def about(self, interaction: discord.Interaction) -> None:
+        """What this bot is, its version, and where its show data comes from."""
+        canon = self.bot.canon
+        publishers = ", ".join(canon.publishers[:6])
+        source_count = sum(len(sources) for sources in canon.sources.values())
+        embed = discord.Embed(
+            title="About heartbot",
+            description=(
+                f"A spoiler-aware companion for {canon.show.title} fan servers. It remembers how far you "
+                "have watched and hides plot details you haven't reached yet."
+            ),
+            colour=EMBED_COLOUR,
+        )
+        embed.add_field(name="Version", value=__version__)
+        embed.add_field(
+            name="Show data",
+            value=(
+                f"{len(canon.episodes)} episodes, {len(canon.characters)} characters and "
+                f"{len(canon.trivia)} behind-the-scenes notes, each checked against at least two published "
+                f"sources ({source_count} in all, among them {publishers})."
+            ),
+            inline=False,
+        )
+        embed.set_footer(
+            text=f"A fan project, not affiliated with Netflix, See-Saw Films or {canon.show.creator}."
+        )
+        await interaction.response.send_message(embed=embed, ephemeral=True)
+
+
+async def setup(bot: HeartBot) -> None:
+    await bot.add_cog(Meta(bot))

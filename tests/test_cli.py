@@ -1,0 +1,157 @@
+"""`python -m bot` as whoever hosts the bot runs it: real processes, real exit codes, real output."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import pty
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import GUILD_ID
+from tests.discord_stub import APPLICATION_ID, TOKEN, StubDiscord
+
+# Runs the real entry point with discord.py's REST base pointed at the local stand-in.
+LAUNCH = (
+    "import sys, discord.http; discord.http.Route.BASE = sys.argv[1]; "
+    "from bot.__main__ import main; sys.exit(main(sys.argv[2:]))"
+)
+
+
+def clean_env(tmp_path: Path, **extra: str) -> dict[str, str]:
+    """No inherited DISCORD_* or other settings: only what the test gives."""
+    return {
+        "PATH": os.environ["PATH"],
+        "HOME": str(tmp_path),
+        "XDG_DATA_HOME": str(tmp_path / "xdg"),
+        **extra,
+    }
+
+
+def run_bot(tmp_path: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args],
+        cwd=tmp_path,
+        env=clean_env(tmp_path, **env),
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+async def run_against_stub(stub: StubDiscord, tmp_path: Path, *args: str, **env: str) -> tuple[int, str, str]:
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-c",
+        LAUNCH,
+        stub.base_url,
+        *args,
+        cwd=tmp_path,
+        env=clean_env(tmp_path, **env),
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    out, err = await asyncio.wait_for(process.communicate(), 60)
+    assert process.returncode is not None
+    return process.returncode, out.decode(), err.decode()
+
+
+def test_without_token_off_a_terminal_exits_2_with_one_line(tmp_path: Path) -> None:
+    result = run_bot(tmp_path)
+    assert result.returncode == 2
+    assert result.stdout == ""
+    [line] = result.stderr.splitlines()
+    assert "DISCORD_TOKEN" in line
+    assert ".env.example" in line
+
+
+def test_without_token_on_a_terminal_explains_what_to_do(tmp_path: Path) -> None:
+    pid, fd = pty.fork()
+    if pid == 0:  # the child, on a terminal
+        os.chdir(tmp_path)
+        os.execve(sys.executable, [sys.executable, "-m", "bot"], clean_env(tmp_path))
+    output = b""
+    while True:
+        try:
+            chunk = os.read(fd, 4096)
+        except OSError:  # the child closed the terminal
+            break
+        if not chunk:
+            break
+        output += chunk
+    _, status = os.waitpid(pid, 0)
+    os.close(fd)
+    text = output.decode()
+    assert os.waitstatus_to_exitcode(status) == 2
+    assert "No Discord bot token is set" in text
+    assert "Copy .env.example to .env" in text
+    assert "Traceback" not in text
+
+
+@pytest.mark.parametrize(("key", "value"), [("DEV_GUILD_ID", "my-server"), ("LOG_LEVEL", "LOUD")])
+def test_malformed_setting_exits_2_naming_it(tmp_path: Path, key: str, value: str) -> None:
+    result = run_bot(tmp_path, **{key: value})
+    assert result.returncode == 2
+    [line] = result.stderr.splitlines()
+    assert line.startswith(f"heartbot: {key}: ")
+
+
+def test_settings_are_read_from_dot_env(tmp_path: Path) -> None:
+    (tmp_path / ".env").write_text("# local settings\nOWNER_IDS=me\n")
+    result = run_bot(tmp_path)
+    assert result.returncode == 2
+    assert result.stderr.startswith("heartbot: OWNER_IDS: ")
+
+
+async def test_wrong_token_exits_1_with_one_clear_line(stub: StubDiscord, tmp_path: Path) -> None:
+    wrong = "wrong." + "y" * 60
+    status, out, err = await run_against_stub(stub, tmp_path, DISCORD_TOKEN=wrong)
+    assert status == 1
+    assert "Traceback" not in err
+    assert wrong not in err + out
+    assert err.splitlines()[-1] == (
+        "heartbot: Discord rejected DISCORD_TOKEN; reset it in the Developer Portal and update .env"
+    )
+    assert [line for line in err.splitlines() if "DISCORD_TOKEN" in line] == [err.splitlines()[-1]]
+
+
+async def test_database_from_a_newer_version_is_refused(stub: StubDiscord, tmp_path: Path) -> None:
+    path = tmp_path / "future.db"
+    with sqlite3.connect(path) as raw:
+        raw.execute("PRAGMA user_version = 99")
+    status, _, err = await run_against_stub(stub, tmp_path, DISCORD_TOKEN=TOKEN, DATABASE_PATH=str(path))
+    assert status == 1
+    assert "Traceback" not in err
+    assert "written by a newer heartbot" in err.splitlines()[-1]
+    assert stub.requests == []  # refused before anything was sent to Discord
+
+
+async def test_sync_command_syncs_globally(stub: StubDiscord, tmp_path: Path) -> None:
+    status, out, err = await run_against_stub(stub, tmp_path, "sync", DISCORD_TOKEN=TOKEN)
+    assert status == 0, err
+    assert out.strip() == "Commands synced to all servers."
+    [sync] = stub.calls("PUT", f"/applications/{APPLICATION_ID}/commands")
+    assert {"help", "about"} <= {command["name"] for command in sync.body}
+
+
+async def test_sync_command_to_one_guild(stub: StubDiscord, tmp_path: Path) -> None:
+    status, out, err = await run_against_stub(
+        stub, tmp_path, "sync", "--guild", str(GUILD_ID), DISCORD_TOKEN=TOKEN
+    )
+    assert status == 0, err
+    assert out.strip() == f"Commands synced to server {GUILD_ID}."
+    assert len(stub.calls("PUT", f"/applications/{APPLICATION_ID}/guilds/{GUILD_ID}/commands")) == 1
+    assert stub.calls("PUT", f"/applications/{APPLICATION_ID}/commands") == []
+
+
+async def test_sync_is_forced_even_when_nothing_changed(stub: StubDiscord, tmp_path: Path) -> None:
+    for _ in range(2):
+        status, _, err = await run_against_stub(stub, tmp_path, "sync", DISCORD_TOKEN=TOKEN)
+        assert status == 0, err
+    assert len(stub.calls("PUT", f"/applications/{APPLICATION_ID}/commands")) == 2

@@ -1,0 +1,123 @@
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import sqlite3
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from bot.storage import Database, DatabaseError, DatabaseTooNewError
+from bot.storage.command_sync import CommandSyncRepository, SyncRecord
+from bot.storage.database import Migration, bundled_migrations
+
+
+def _file_digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+async def test_fresh_database_is_migrated_to_the_latest_version(tmp_path: Path) -> None:
+    async with await Database.open(tmp_path / "new" / "heartbot.db") as db:
+        version = await db.migrate()
+        tables = {row[0] for row in await db.fetchall("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    assert version == bundled_migrations()[-1].version
+    assert "command_sync" in tables
+    assert (
+        sqlite3.connect(tmp_path / "new" / "heartbot.db").execute("PRAGMA user_version").fetchone()[0]
+        == version
+    )
+
+
+async def test_pragmas_are_set(db: Database) -> None:
+    assert (await db.fetchone("PRAGMA journal_mode"))[0] == "wal"
+    assert (await db.fetchone("PRAGMA foreign_keys"))[0] == 1
+
+
+async def test_migrating_again_changes_nothing(tmp_path: Path) -> None:
+    path = tmp_path / "heartbot.db"
+    record = SyncRecord("global", "abc", datetime(2026, 1, 1, tzinfo=UTC))
+    async with await Database.open(path) as db:
+        first = await db.migrate()
+        await CommandSyncRepository(db).save(record)
+    async with await Database.open(path) as db:
+        assert await db.migrate() == first
+        assert await CommandSyncRepository(db).get("global") == record
+
+
+async def test_database_from_a_newer_version_is_refused_untouched(tmp_path: Path) -> None:
+    path = tmp_path / "heartbot.db"
+    with sqlite3.connect(path) as raw:
+        raw.execute("PRAGMA journal_mode = WAL")
+        raw.execute("CREATE TABLE future (x)")
+        raw.execute("PRAGMA user_version = 99")
+    before = _file_digest(path)
+    async with await Database.open(path) as db:
+        with pytest.raises(DatabaseTooNewError, match=r"newer heartbot .*schema version 99"):
+            await db.migrate()
+        assert await db.schema_version() == 99
+    assert _file_digest(path) == before
+
+
+async def test_failed_migration_is_rolled_back_whole(tmp_path: Path) -> None:
+    migrations = [
+        Migration(1, "0001_a.sql", "CREATE TABLE a (x INTEGER);"),
+        Migration(2, "0002_b.sql", "CREATE TABLE b (x INTEGER); INSERT INTO nowhere VALUES (1);"),
+    ]
+    async with await Database.open(tmp_path / "heartbot.db") as db:
+        with pytest.raises(DatabaseError, match=r"0002_b\.sql failed"):
+            await db.migrate(migrations)
+        assert await db.schema_version() == 1
+        tables = {row[0] for row in await db.fetchall("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    assert tables == {"a"}
+
+
+def test_bundled_migrations_are_numbered_without_gaps() -> None:
+    versions = [m.version for m in bundled_migrations()]
+    assert versions == list(range(1, len(versions) + 1))
+
+
+async def test_a_file_that_is_not_a_database_is_refused_clearly(tmp_path: Path) -> None:
+    path = tmp_path / "notes.db"
+    path.write_text("these are my notes, not a database" * 100)
+    with pytest.raises(DatabaseError, match="not a usable SQLite database"):
+        await Database.open(path)
+
+
+async def test_transaction_rolls_back_on_error(db: Database) -> None:
+    record = SyncRecord("global", "before", datetime(2026, 1, 1, tzinfo=UTC))
+    await CommandSyncRepository(db).save(record)
+
+    async def failing_handler() -> None:
+        async with db.transaction() as connection:
+            await connection.execute("UPDATE command_sync SET tree_hash = 'after'")
+            raise RuntimeError("handler failed")
+
+    with pytest.raises(RuntimeError):
+        await failing_handler()
+    assert await CommandSyncRepository(db).get("global") == record
+
+
+async def test_transactions_do_not_interleave(db: Database) -> None:
+    await db.execute("CREATE TABLE counter (n INTEGER NOT NULL)")
+    await db.execute("INSERT INTO counter VALUES (0)")
+
+    async def increment() -> None:
+        async with db.transaction() as connection:
+            async with connection.execute("SELECT n FROM counter") as cursor:
+                (n,) = await cursor.fetchone()
+            await asyncio.sleep(0)  # let the other coroutines try to get in
+            await connection.execute("UPDATE counter SET n = ?", (n + 1,))
+
+    await asyncio.gather(*(increment() for _ in range(20)))
+    assert (await db.fetchone("SELECT n FROM counter"))[0] == 20
+
+
+async def test_sync_records_round_trip_as_dataclasses(db: Database) -> None:
+    repo = CommandSyncRepository(db)
+    assert await repo.get("global") is None
+    first = SyncRecord("123456789012345678", "hash-1", datetime(2026, 3, 1, 12, 0, tzinfo=UTC))
+    second = SyncRecord("123456789012345678", "hash-2", datetime(2026, 3, 2, 12, 0, tzinfo=UTC))
+    await repo.save(first)
+    await repo.save(second)
+    assert await repo.get("123456789012345678") == second

@@ -1,0 +1,88 @@
+"""Every cog loads into a real bot (no login), and every command is one Discord would accept."""
+
+from __future__ import annotations
+
+import logging
+import re
+import sys
+from pathlib import Path
+
+import pytest
+from discord import app_commands
+
+from bot.app import EXTENSIONS, HeartBot, required_intents
+from bot.canon import Canon
+from bot.settings import Settings
+from bot.storage import Database
+
+# Discord: 1-32 characters, lowercase where the script has case, letters, digits, - and _.
+COMMAND_NAME = re.compile(r"^[-_\w]{1,32}$")
+
+
+@pytest.fixture
+async def loaded_bot(settings: Settings, db: Database, canon: Canon) -> HeartBot:
+    bot = HeartBot(settings=settings, db=db, canon=canon)
+    await bot.load_extensions()
+    return bot
+
+
+async def test_every_extension_loads(loaded_bot: HeartBot) -> None:
+    assert loaded_bot.failed_extensions == []
+    assert set(loaded_bot.extensions) == set(EXTENSIONS)
+
+
+async def test_command_names_and_descriptions_are_valid(loaded_bot: HeartBot) -> None:
+    seen: set[str] = set()
+    for command in loaded_bot.tree.walk_commands():
+        name = command.qualified_name
+        assert name not in seen, f"/{name} is registered twice"
+        seen.add(name)
+        assert COMMAND_NAME.match(command.name), name
+        assert command.name == command.name.lower(), name
+        assert 1 <= len(command.description) <= 100, f"/{name}: description must be 1-100 characters"
+        if isinstance(command, app_commands.Command):
+            assert len(command.parameters) <= 25, f"/{name} has more than 25 options"
+            for parameter in command.parameters:
+                assert COMMAND_NAME.match(parameter.name)
+                assert parameter.name == parameter.name.lower()
+                assert 1 <= len(parameter.description) <= 100, (
+                    f"/{name} {parameter.name}: needs a description"
+                )
+                assert len(parameter.choices) <= 25
+        else:
+            assert len(command.commands) <= 25
+    assert {"help", "about"} <= seen
+
+
+async def test_top_level_command_names_are_unique_per_type(loaded_bot: HeartBot) -> None:
+    payload = [command.to_dict(loaded_bot.tree) for command in loaded_bot.tree.get_commands()]
+    keys = [(command.get("type", 1), command["name"]) for command in payload]
+    assert len(keys) == len(set(keys))
+    assert len(payload) <= 100
+
+
+async def test_a_broken_extension_is_logged_and_the_others_still_load(
+    settings: Settings,
+    db: Database,
+    canon: Canon,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    (tmp_path / "broken_extension.py").write_text("raise RuntimeError('broken on purpose')\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.delitem(sys.modules, "broken_extension", raising=False)
+    bot = HeartBot(settings=settings, db=db, canon=canon, extensions=("broken_extension", *EXTENSIONS))
+    with caplog.at_level(logging.ERROR, logger="bot.app"):
+        await bot.load_extensions()
+    assert bot.failed_extensions == ["broken_extension"]
+    assert "Could not load extension broken_extension" in caplog.text
+    assert set(bot.extensions) == set(EXTENSIONS)
+
+
+def test_no_privileged_intents_are_requested() -> None:
+    intents = required_intents()
+    assert intents.guilds
+    assert not (intents.message_content)
+    assert not (intents.members)
+    assert not (intents.presences)
