@@ -22,6 +22,20 @@ log = logging.getLogger(__name__)
 EXTENSIONS: tuple[str, ...] = ("cogs.meta",)
 
 
+# What the invite link asks for (README): channel posts, and later the shield's reposts and watch parties.
+INVITE_PERMISSIONS = discord.Permissions(
+    view_channel=True,
+    send_messages=True,
+    send_messages_in_threads=True,
+    embed_links=True,
+    create_public_threads=True,
+    manage_messages=True,
+    manage_webhooks=True,
+    create_events=True,
+    manage_events=True,
+)
+
+
 def required_intents() -> discord.Intents:
     """Only what the features use: slash commands need no privileged intent."""
     intents = discord.Intents.none()

@@ -72,7 +72,16 @@ def slash_payload(
         "attachment_size_limit": 8388608,
         "guild_id": str(GUILD_ID),
         "channel_id": str(CHANNEL_ID),
-        "channel": {"id": str(CHANNEL_ID), "type": 0, "guild_id": str(GUILD_ID), "name": "general"},
+        "channel": {
+            "id": str(CHANNEL_ID),
+            "type": 0,
+            "guild_id": str(GUILD_ID),
+            "name": "general",
+            "position": 0,
+            "permission_overwrites": [],
+            "nsfw": False,
+            "parent_id": None,
+        },
         "member": {
             "user": user,
             "roles": [],

@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 from discord import app_commands
 
-from bot.app import EXTENSIONS, HeartBot, required_intents
+from bot.app import EXTENSIONS, INVITE_PERMISSIONS, HeartBot, required_intents
 from bot.canon import Canon
-from bot.settings import Settings
+from bot.settings import PROJECT_ROOT, Settings
 from bot.storage import Database
 
 # Discord: 1-32 characters, lowercase where the script has case, letters, digits, - and _.
@@ -86,3 +86,8 @@ def test_no_privileged_intents_are_requested() -> None:
     assert not (intents.message_content)
     assert not (intents.members)
     assert not (intents.presences)
+
+
+def test_readme_invite_link_asks_for_the_documented_permissions() -> None:
+    readme = (PROJECT_ROOT / "README.md").read_text()
+    assert f"permissions={INVITE_PERMISSIONS.value}" in readme

@@ -239,6 +239,7 @@ def _load_show(root: _Table) -> tuple[Show, tuple[Source, ...]]:
         release=film_table.text_or_empty("release"),
         release_date=film_table.day("release_date", optional=True),
         synopsis=film_table.text("synopsis", optional=True),
+        director=film_table.text("director", optional=True),
         sources=film_table.cited(sources),
         disputed=film_table.text("disputed", optional=True),
     )

@@ -23,6 +23,7 @@ CONTENT_WARNINGS = frozenset(
         "sexual-content",
         "family-conflict",
         "grief",
+        "non-consent",
     }
 )
 TRIVIA_KINDS = frozenset({"improvised", "production", "music", "casting", "adaptation"})
@@ -131,6 +132,7 @@ class Film:
     sources: tuple[str, ...]
     release_date: date | None = None
     synopsis: str | None = None
+    director: str | None = None
     disputed: str | None = None
 
 
