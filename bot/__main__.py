@@ -8,6 +8,7 @@ import logging
 import sys
 from collections.abc import Sequence
 
+import aiohttp
 import discord
 from dotenv import find_dotenv, load_dotenv
 
@@ -34,14 +35,6 @@ To run it on your server:
      (the README walks through it).
   2. Copy .env.example to .env and paste the bot's token after DISCORD_TOKEN=.
   3. Run this command again."""
-
-
-class Failure(Exception):
-    """Ends the program with one line for whoever runs it."""
-
-    def __init__(self, message: str, status: int = EXIT_FAILURE) -> None:
-        super().__init__(message)
-        self.status = status
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
@@ -121,6 +114,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_FAILURE
     except (DatabaseError, CanonError) as error:
         print(f"heartbot: {error}", file=sys.stderr)
+        return EXIT_FAILURE
+    except (aiohttp.ClientError, OSError) as error:
+        print(f"heartbot: cannot reach Discord ({error}); check the network and try again", file=sys.stderr)
+        return EXIT_FAILURE
+    except discord.HTTPException as error:
+        print(
+            f"heartbot: Discord answered {error.status} ({error.text or 'no detail'}); try again later",
+            file=sys.stderr,
+        )
+        return EXIT_FAILURE
+    except Exception:
+        log.critical("heartbot stopped on an unexpected error", exc_info=True)
         return EXIT_FAILURE
     return EXIT_OK
 

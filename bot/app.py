@@ -54,6 +54,8 @@ class HeartBot(commands.Bot):
         sync_on_start: bool = True,
         **options: Any,
     ) -> None:
+        # The bot never joins voice: spare the host discord.py's warnings about missing voice libraries.
+        discord.VoiceClient.warn_nacl = discord.VoiceClient.warn_dave = False
         super().__init__(
             command_prefix=commands.when_mentioned,
             help_command=None,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import os
 import pty
+import socket
 import sqlite3
 import subprocess
 import sys
@@ -33,8 +34,10 @@ def clean_env(tmp_path: Path, **extra: str) -> dict[str, str]:
 
 
 def run_bot(tmp_path: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    """`python -m bot ARGS`, or with args ("-c", LAUNCH, base_url) the entry point aimed at base_url."""
+    command = [sys.executable, *args] if args[:1] == ("-c",) else [sys.executable, "-m", "bot", *args]
     return subprocess.run(
-        [sys.executable, "-m", "bot", *args],
+        command,
         cwd=tmp_path,
         env=clean_env(tmp_path, **env),
         stdin=subprocess.DEVNULL,
@@ -119,6 +122,16 @@ async def test_wrong_token_exits_1_with_one_clear_line(stub: StubDiscord, tmp_pa
         "heartbot: Discord rejected DISCORD_TOKEN; reset it in the Developer Portal and update .env"
     )
     assert [line for line in err.splitlines() if "DISCORD_TOKEN" in line] == [err.splitlines()[-1]]
+
+
+def test_unreachable_discord_exits_1_with_one_line(tmp_path: Path) -> None:
+    with socket.socket() as probe:  # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    result = run_bot(tmp_path, "-c", LAUNCH, f"http://127.0.0.1:{port}/api/v10", DISCORD_TOKEN=TOKEN)
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    assert result.stderr.splitlines()[-1].startswith("heartbot: cannot reach Discord")
 
 
 async def test_database_from_a_newer_version_is_refused(stub: StubDiscord, tmp_path: Path) -> None:
