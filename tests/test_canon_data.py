@@ -131,3 +131,18 @@ def test_validator_command_reports_the_data_valid() -> None:
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("data/ is valid: 24 episodes")
+
+
+def test_plot_text_never_names_a_character_before_their_first_appearance(canon: Canon) -> None:
+    """A fan must not meet a character in a beat or fact before the bot would show who they are."""
+    plot = [(episode.code, beat.text) for episode in canon.episodes for beat in episode.beats]
+    plot += [(fact.reveals, fact.text) for character in canon.characters for fact in character.facts]
+    for character in canon.characters:
+        names = [alias for alias in character.aliases if "'" not in alias]  # "Nick's mum" is not a name
+        pattern = re.compile(r"\b(" + "|".join(map(re.escape, names)) + r")\b")
+        early = [
+            (str(code), text)
+            for code, text in plot
+            if code < character.first_appearance and pattern.search(text)
+        ]
+        assert early == [], f"{character.id} (first seen {character.first_appearance}) is named earlier"
