@@ -121,3 +121,10 @@ async def test_sync_records_round_trip_as_dataclasses(db: Database) -> None:
     await repo.save(first)
     await repo.save(second)
     assert await repo.get("123456789012345678") == second
+
+
+async def test_an_unwritable_location_is_refused_clearly(tmp_path: Path) -> None:
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("")
+    with pytest.raises(DatabaseError, match="cannot open the database"):
+        await Database.open(blocker / "heartbot.db")

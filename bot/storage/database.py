@@ -59,8 +59,8 @@ class Database:
 
     @classmethod
     async def open(cls, path: Path) -> Database:
-        path.parent.mkdir(parents=True, exist_ok=True)
         try:
+            path.parent.mkdir(parents=True, exist_ok=True)
             connection = await aiosqlite.connect(path, isolation_level=None)
         except Exception as error:  # sqlite3 raises several types for unusable paths
             raise DatabaseError(f"cannot open the database at {path}: {error}") from error
