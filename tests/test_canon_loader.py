@@ -122,3 +122,11 @@ def test_missing_file_and_broken_toml(tmp_path: Path) -> None:
     found = problems(tmp_path)
     assert "data/trivia.toml: file is missing" in found
     assert any(p.startswith("data/cast.toml: not valid TOML") for p in found)
+
+
+def test_a_release_date_with_a_time_is_refused(tmp_path: Path) -> None:
+    write_sample(tmp_path, season1=("released = 2022-04-22", "released = 2022-04-22T08:00:00Z"))
+    assert problems(tmp_path) == [
+        "data/episodes/season1.toml: episodes[0].released: "
+        "expected a date without a time, got 2022-04-22T08:00:00+00:00"
+    ]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import tomllib
 from collections.abc import Iterator, Mapping
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -96,6 +96,9 @@ class _Table:
 
     def day(self, key: str, *, optional: bool = False) -> date | None:
         value = self._get(key, date, "a date such as 2023-08-03 (unquoted)", optional)
+        if isinstance(value, datetime):  # TOML datetimes are dates too; a release day has no time
+            self.problem(key, f"expected a date without a time, got {value.isoformat()}")
+            return None
         return value
 
     def texts(self, key: str, *, optional: bool = False) -> tuple[str, ...]:
