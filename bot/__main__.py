@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import dataclasses
 import logging
+import os
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 import aiohttp
 import discord
@@ -28,13 +31,13 @@ NO_TOKEN_LINE = (
     "or set DISCORD_TOKEN in the service's environment"
 )
 NO_TOKEN_TERMINAL = """\
-No Discord bot token is set, so heartbot cannot connect to Discord.
+No Discord bot token is set, so heartbot cannot connect to Discord. Starting the local sandbox instead:
+the real bot, talking to a stand-in for Discord on this machine.
 
-To run it on your server:
-  1. Create an application and bot at https://discord.com/developers/applications
-     (the README walks through it).
-  2. Copy .env.example to .env and paste the bot's token after DISCORD_TOKEN=.
-  3. Run this command again."""
+To run it on your server: create an application and bot at https://discord.com/developers/applications
+(the README walks through it), copy .env.example to .env, put the bot's token after DISCORD_TOKEN=,
+and run this command again.
+"""
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
@@ -44,6 +47,15 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     commands.add_parser("run", help="connect to Discord and run the bot (the default)")
     sync = commands.add_parser("sync", help="sync slash commands with Discord now, changed or not")
     sync.add_argument("--guild", type=int, metavar="ID", help="sync to one server only (instant updates)")
+    sandbox = commands.add_parser(
+        "sandbox", help="run the bot against a local stand-in for Discord (no token)"
+    )
+    sandbox.add_argument(
+        "--script", type=Path, metavar="FILE", help="run this script (default: standard input)"
+    )
+    sandbox.add_argument(
+        "--db", type=Path, metavar="PATH", help="database file (default: a fresh temporary one)"
+    )
     args = parser.parse_args(argv)
     args.command = args.command or "run"
     return args
@@ -81,6 +93,21 @@ async def sync(settings: Settings, token: str, guild_id: int | None) -> None:
     print(f"Commands synced to {'server ' + str(target) if target else 'all servers'}.")
 
 
+def run_sandbox(settings: Settings, script: Path | None, database: Path | None) -> int:
+    from bot.sandbox.cli import run_sandbox_session  # only the sandbox needs aiohttp's server side
+
+    # The sandbox prints what users see on standard output: keep logs to warnings unless asked for more.
+    level = settings.log_level if "LOG_LEVEL" in os.environ else "WARNING"
+    setup_logging(dataclasses.replace(settings, log_level=level))
+    try:
+        return asyncio.run(run_sandbox_session(script, database))
+    except KeyboardInterrupt:
+        return EXIT_OK
+    except (DatabaseError, CanonError, OSError) as error:
+        print(f"heartbot sandbox: {error}", file=sys.stderr)
+        return EXIT_FAILURE
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     load_dotenv(find_dotenv(usecwd=True))
@@ -89,9 +116,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SettingsError as error:
         print(f"heartbot: {error}", file=sys.stderr)
         return EXIT_CONFIG
+    if args.command == "sandbox" or (settings.discord_token is None and _on_terminal()):
+        if args.command != "sandbox":
+            print(NO_TOKEN_TERMINAL, file=sys.stderr)
+        return run_sandbox(settings, getattr(args, "script", None), getattr(args, "db", None))
     setup_logging(settings)
     if settings.discord_token is None:
-        print(NO_TOKEN_TERMINAL if _on_terminal() else NO_TOKEN_LINE, file=sys.stderr)
+        print(NO_TOKEN_LINE, file=sys.stderr)
         return EXIT_CONFIG
     token = settings.discord_token.reveal()
     try:

@@ -10,6 +10,7 @@ import discord
 from discord.ext import commands
 
 from bot.canon import Canon
+from bot.clock import Clock, SystemClock
 from bot.command_sync import sync_command_tree
 from bot.settings import Settings
 from bot.storage import Database
@@ -52,6 +53,7 @@ class HeartBot(commands.Bot):
         canon: Canon,
         extensions: Sequence[str] = EXTENSIONS,
         sync_on_start: bool = True,
+        clock: Clock | None = None,
         **options: Any,
     ) -> None:
         # The bot never joins voice: spare the host discord.py's warnings about missing voice libraries.
@@ -69,6 +71,7 @@ class HeartBot(commands.Bot):
         self.settings = settings
         self.db = db
         self.canon = canon
+        self.clock: Clock = clock or SystemClock()
         self.extension_names = tuple(extensions)
         self.failed_extensions: list[str] = []
         self.sync_on_start = sync_on_start
@@ -97,6 +100,7 @@ class HeartBot(commands.Bot):
             application_id=self.application_id,
             guild_id=guild_id or self.settings.dev_guild_id,
             force=force,
+            now=self.clock.now,
         )
 
     async def on_ready(self) -> None:

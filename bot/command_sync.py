@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -34,6 +35,7 @@ async def sync_command_tree(
     application_id: int | None,
     guild_id: int | None = None,
     force: bool = False,
+    now: Callable[[], datetime] = lambda: datetime.now(UTC),
 ) -> bool:
     """Sync globally, or to one guild; return whether anything was sent to Discord."""
     guild = discord.Object(guild_id) if guild_id else None
@@ -48,6 +50,6 @@ async def sync_command_tree(
         log.info("Commands for %s unchanged since %s; not syncing", where, previous.synced_at.isoformat())
         return False
     synced = await tree.sync(guild=guild)
-    await records.save(SyncRecord(scope, digest, datetime.now(UTC)))
+    await records.save(SyncRecord(scope, digest, now()))
     log.info("Synced %d commands to %s", len(synced), where)
     return True

@@ -5,16 +5,17 @@ from __future__ import annotations
 import asyncio
 import os
 import pty
+import select
 import socket
 import sqlite3
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import GUILD_ID
-from tests.discord_stub import APPLICATION_ID, TOKEN, StubDiscord
+from bot.sandbox.server import Sandbox
 
 # Runs the real entry point with discord.py's REST base pointed at the local stand-in.
 LAUNCH = (
@@ -47,12 +48,14 @@ def run_bot(tmp_path: Path, *args: str, **env: str) -> subprocess.CompletedProce
     )
 
 
-async def run_against_stub(stub: StubDiscord, tmp_path: Path, *args: str, **env: str) -> tuple[int, str, str]:
+async def run_against_sandbox(
+    sandbox: Sandbox, tmp_path: Path, *args: str, **env: str
+) -> tuple[int, str, str]:
     process = await asyncio.create_subprocess_exec(
         sys.executable,
         "-c",
         LAUNCH,
-        stub.base_url,
+        sandbox.api_url,
         *args,
         cwd=tmp_path,
         env=clean_env(tmp_path, **env),
@@ -74,27 +77,35 @@ def test_without_token_off_a_terminal_exits_2_with_one_line(tmp_path: Path) -> N
     assert ".env.example" in line
 
 
-def test_without_token_on_a_terminal_explains_what_to_do(tmp_path: Path) -> None:
+def _read_until(fd: int, marker: bytes, seen: bytearray, timeout: float = 20) -> None:
+    deadline = time.monotonic() + timeout
+    while marker not in seen:
+        ready, _, _ = select.select([fd], [], [], max(0.0, deadline - time.monotonic()))
+        if not ready:
+            raise AssertionError(f"{marker!r} never appeared; the terminal showed {bytes(seen)!r}")
+        seen.extend(os.read(fd, 4096))
+
+
+def test_without_token_on_a_terminal_starts_the_sandbox(tmp_path: Path) -> None:
     pid, fd = pty.fork()
     if pid == 0:  # the child, on a terminal
         os.chdir(tmp_path)
         os.execve(sys.executable, [sys.executable, "-m", "bot"], clean_env(tmp_path))
-    output = b""
-    while True:
-        try:
-            chunk = os.read(fd, 4096)
-        except OSError:  # the child closed the terminal
-            break
-        if not chunk:
-            break
-        output += chunk
-    _, status = os.waitpid(pid, 0)
-    os.close(fd)
-    text = output.decode()
-    assert os.waitstatus_to_exitcode(status) == 2
+    seen = bytearray()
+    try:
+        _read_until(fd, b"sandbox> ", seen)
+        os.write(fd, b"alice: /help\n")
+        _read_until(fd, b"heartbot commands", seen)
+        _read_until(fd, b"sandbox> ", seen)
+        os.write(fd, b"\x04")  # Ctrl-D
+        _, status = os.waitpid(pid, 0)
+    finally:
+        os.close(fd)
+    text = seen.decode()
     assert "No Discord bot token is set" in text
-    assert "Copy .env.example to .env" in text
+    assert "Starting the local sandbox" in text
     assert "Traceback" not in text
+    assert os.waitstatus_to_exitcode(status) == 0
 
 
 @pytest.mark.parametrize(("key", "value"), [("DEV_GUILD_ID", "my-server"), ("LOG_LEVEL", "LOUD")])
@@ -112,9 +123,9 @@ def test_settings_are_read_from_dot_env(tmp_path: Path) -> None:
     assert result.stderr.startswith("heartbot: OWNER_IDS: ")
 
 
-async def test_wrong_token_exits_1_with_one_clear_line(stub: StubDiscord, tmp_path: Path) -> None:
+async def test_wrong_token_exits_1_with_one_clear_line(sandbox: Sandbox, tmp_path: Path) -> None:
     wrong = "wrong." + "y" * 60
-    status, out, err = await run_against_stub(stub, tmp_path, DISCORD_TOKEN=wrong)
+    status, out, err = await run_against_sandbox(sandbox, tmp_path, DISCORD_TOKEN=wrong)
     assert status == 1
     assert "Traceback" not in err
     assert wrong not in err + out
@@ -128,43 +139,46 @@ def test_unreachable_discord_exits_1_with_one_line(tmp_path: Path) -> None:
     with socket.socket() as probe:  # a port nothing listens on
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    result = run_bot(tmp_path, "-c", LAUNCH, f"http://127.0.0.1:{port}/api/v10", DISCORD_TOKEN=TOKEN)
+    result = run_bot(tmp_path, "-c", LAUNCH, f"http://127.0.0.1:{port}/api/v10", DISCORD_TOKEN="t" * 70)
     assert result.returncode == 1
     assert "Traceback" not in result.stderr
     assert result.stderr.splitlines()[-1].startswith("heartbot: cannot reach Discord")
 
 
-async def test_database_from_a_newer_version_is_refused(stub: StubDiscord, tmp_path: Path) -> None:
+async def test_database_from_a_newer_version_is_refused(sandbox: Sandbox, tmp_path: Path) -> None:
     path = tmp_path / "future.db"
     with sqlite3.connect(path) as raw:
         raw.execute("PRAGMA user_version = 99")
-    status, _, err = await run_against_stub(stub, tmp_path, DISCORD_TOKEN=TOKEN, DATABASE_PATH=str(path))
+    status, _, err = await run_against_sandbox(
+        sandbox, tmp_path, DISCORD_TOKEN=sandbox.token, DATABASE_PATH=str(path)
+    )
     assert status == 1
     assert "Traceback" not in err
     assert "written by a newer heartbot" in err.splitlines()[-1]
-    assert stub.requests == []  # refused before anything was sent to Discord
+    assert sandbox.requests == []  # refused before anything was sent to Discord
 
 
-async def test_sync_command_syncs_globally(stub: StubDiscord, tmp_path: Path) -> None:
-    status, out, err = await run_against_stub(stub, tmp_path, "sync", DISCORD_TOKEN=TOKEN)
+async def test_sync_command_syncs_globally(sandbox: Sandbox, tmp_path: Path) -> None:
+    status, out, err = await run_against_sandbox(sandbox, tmp_path, "sync", DISCORD_TOKEN=sandbox.token)
     assert status == 0, err
     assert out.strip() == "Commands synced to all servers."
-    [sync] = stub.calls("PUT", f"/applications/{APPLICATION_ID}/commands")
-    assert {"help", "about"} <= {command["name"] for command in sync.body}
+    [(scope, commands)] = sandbox.command_syncs
+    assert scope is None
+    assert {"help", "about"} <= {command["name"] for command in commands}
 
 
-async def test_sync_command_to_one_guild(stub: StubDiscord, tmp_path: Path) -> None:
-    status, out, err = await run_against_stub(
-        stub, tmp_path, "sync", "--guild", str(GUILD_ID), DISCORD_TOKEN=TOKEN
+async def test_sync_command_to_one_guild(sandbox: Sandbox, tmp_path: Path) -> None:
+    guild = str(sandbox.guild.id)
+    status, out, err = await run_against_sandbox(
+        sandbox, tmp_path, "sync", "--guild", guild, DISCORD_TOKEN=sandbox.token
     )
     assert status == 0, err
-    assert out.strip() == f"Commands synced to server {GUILD_ID}."
-    assert len(stub.calls("PUT", f"/applications/{APPLICATION_ID}/guilds/{GUILD_ID}/commands")) == 1
-    assert stub.calls("PUT", f"/applications/{APPLICATION_ID}/commands") == []
+    assert out.strip() == f"Commands synced to server {guild}."
+    assert [scope for scope, _ in sandbox.command_syncs] == [sandbox.guild.id]
 
 
-async def test_sync_is_forced_even_when_nothing_changed(stub: StubDiscord, tmp_path: Path) -> None:
+async def test_sync_is_forced_even_when_nothing_changed(sandbox: Sandbox, tmp_path: Path) -> None:
     for _ in range(2):
-        status, _, err = await run_against_stub(stub, tmp_path, "sync", DISCORD_TOKEN=TOKEN)
+        status, _, err = await run_against_sandbox(sandbox, tmp_path, "sync", DISCORD_TOKEN=sandbox.token)
         assert status == 0, err
-    assert len(stub.calls("PUT", f"/applications/{APPLICATION_ID}/commands")) == 2
+    assert [scope for scope, _ in sandbox.command_syncs] == [None, None]

@@ -1,0 +1,217 @@
+"""The gateway half of the stand-in: one WebSocket endpoint speaking Discord's gateway protocol."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import secrets
+import zlib
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from enum import IntEnum
+from typing import Any
+
+from aiohttp import WSMsgType, web
+
+log = logging.getLogger(__name__)
+
+HEARTBEAT_INTERVAL_MS = 41250
+BACKLOG = 2000  # events kept per session for RESUME
+
+
+class Op(IntEnum):
+    DISPATCH = 0
+    HEARTBEAT = 1
+    IDENTIFY = 2
+    PRESENCE_UPDATE = 3
+    VOICE_STATE_UPDATE = 4
+    RESUME = 6
+    RECONNECT = 7
+    REQUEST_GUILD_MEMBERS = 8
+    INVALID_SESSION = 9
+    HELLO = 10
+    HEARTBEAT_ACK = 11
+
+
+class Intent:
+    GUILDS = 1 << 0
+    GUILD_MEMBERS = 1 << 1
+    GUILD_PRESENCES = 1 << 8
+    GUILD_MESSAGES = 1 << 9
+    DIRECT_MESSAGES = 1 << 12
+    MESSAGE_CONTENT = 1 << 15
+    GUILD_SCHEDULED_EVENTS = 1 << 16
+    ALL = (1 << 26) - 1
+
+
+# privileged intent -> the application flag that enables it (the limited flag counts as well)
+PRIVILEGED = {
+    Intent.GUILD_PRESENCES: (1 << 12) | (1 << 13),
+    Intent.GUILD_MEMBERS: (1 << 14) | (1 << 15),
+    Intent.MESSAGE_CONTENT: (1 << 18) | (1 << 19),
+}
+
+
+class Connection:
+    """One WebSocket; zlib-stream frames share one compressor for the connection's lifetime."""
+
+    def __init__(self, ws: web.WebSocketResponse, compress: str | None) -> None:
+        self.ws = ws
+        self._zlib = zlib.compressobj() if compress == "zlib-stream" else None
+
+    async def send(self, payload: dict[str, Any]) -> None:
+        text = json.dumps(payload, separators=(",", ":"))
+        if self.ws.closed:
+            return
+        if self._zlib is not None:
+            await self.ws.send_bytes(self._zlib.compress(text.encode()) + self._zlib.flush(zlib.Z_SYNC_FLUSH))
+        else:
+            await self.ws.send_str(text)
+
+
+@dataclass
+class Session:
+    id: str
+    intents: int
+    seq: int = 0
+    backlog: deque[dict[str, Any]] = field(default_factory=lambda: deque(maxlen=BACKLOG))
+    connection: Connection | None = None
+
+
+# Builds what a dispatch looks like to a session with the given intents, or None to skip it.
+Shaper = Callable[[int], dict[str, Any] | None]
+
+
+class Gateway:
+    def __init__(
+        self,
+        *,
+        token: Callable[[], str],
+        application_flags: Callable[[], int],
+        ready: Callable[[Session], tuple[dict[str, Any], list[dict[str, Any]]]],
+        violation: Callable[[str], None],
+    ) -> None:
+        self._token = token
+        self._application_flags = application_flags
+        self._ready = ready
+        self._violation = violation
+        self.sessions: dict[str, Session] = {}
+        self.url = ""
+        self.identified = asyncio.Event()  # set on every READY; tests clear it to wait for the next
+
+    # -- dispatching ---------------------------------------------------------------------------------
+
+    async def dispatch(self, event: str, shape: Shaper | dict[str, Any]) -> None:
+        for session in list(self.sessions.values()):
+            data = shape(session.intents) if callable(shape) else shape
+            if data is not None:
+                await self._dispatch_to(session, event, data)
+
+    async def _dispatch_to(self, session: Session, event: str, data: dict[str, Any]) -> None:
+        session.seq += 1
+        payload = {"op": Op.DISPATCH, "t": event, "s": session.seq, "d": data}
+        session.backlog.append(payload)
+        if session.connection is not None:
+            await session.connection.send(payload)
+
+    # -- faults on demand ----------------------------------------------------------------------------
+
+    def _live(self) -> list[Session]:
+        return [s for s in self.sessions.values() if s.connection is not None]
+
+    async def drop_connections(self) -> None:
+        """The connection dies without goodbye; the client reconnects and resumes."""
+        for session in self._live():
+            connection, session.connection = session.connection, None
+            await connection.ws.close(code=4000, message=b"connection dropped")
+
+    async def request_reconnect(self) -> None:
+        for session in self._live():
+            await session.connection.send({"op": Op.RECONNECT, "d": None})
+
+    async def invalidate_sessions(self) -> None:
+        """INVALID_SESSION, not resumable: the client must identify afresh."""
+        for session in self._live():
+            await session.connection.send({"op": Op.INVALID_SESSION, "d": False})
+            del self.sessions[session.id]
+
+    # -- the socket ----------------------------------------------------------------------------------
+
+    async def handle(self, request: web.Request) -> web.WebSocketResponse:
+        ws = web.WebSocketResponse(autoping=True, max_msg_size=0)
+        await ws.prepare(request)
+        if request.query.get("v") != "10" or request.query.get("encoding", "json") != "json":
+            self._violation(f"gateway connection with unexpected query {dict(request.query)}")
+        connection = Connection(ws, request.query.get("compress"))
+        await connection.send({"op": Op.HELLO, "d": {"heartbeat_interval": HEARTBEAT_INTERVAL_MS}})
+        session: Session | None = None
+        async for message in ws:
+            if message.type != WSMsgType.TEXT:
+                if message.type == WSMsgType.BINARY:
+                    self._violation("gateway received a binary frame from the client")
+                continue
+            payload = json.loads(message.data)
+            session = await self._receive(connection, session, payload)
+            if ws.closed:
+                break
+        if session is not None and session.connection is connection:
+            session.connection = None
+            if ws.close_code == 1000:  # a clean close ends the session; anything else may resume
+                self.sessions.pop(session.id, None)
+        return ws
+
+    async def _receive(
+        self, connection: Connection, session: Session | None, payload: dict
+    ) -> Session | None:
+        op, data = payload.get("op"), payload.get("d")
+        if op == Op.HEARTBEAT:
+            await connection.send({"op": Op.HEARTBEAT_ACK})
+        elif op == Op.IDENTIFY:
+            return await self._identify(connection, data)
+        elif op == Op.RESUME:
+            return await self._resume(connection, data)
+        elif op in (Op.PRESENCE_UPDATE, Op.VOICE_STATE_UPDATE, Op.REQUEST_GUILD_MEMBERS):
+            if session is None:
+                await connection.ws.close(code=4003, message=b"Not authenticated")
+        else:
+            self._violation(f"gateway received unknown opcode {op!r}")
+            await connection.ws.close(code=4001, message=b"Unknown opcode")
+        return session
+
+    async def _identify(self, connection: Connection, data: dict[str, Any]) -> Session | None:
+        if data.get("token") != self._token():
+            await connection.ws.close(code=4004, message=b"Authentication failed")
+            return None
+        intents = data.get("intents")
+        if not isinstance(intents, int) or intents & ~Intent.ALL:
+            await connection.ws.close(code=4013, message=b"Invalid intent(s)")
+            return None
+        flags = self._application_flags()
+        if any(intents & intent and not flags & enabling for intent, enabling in PRIVILEGED.items()):
+            await connection.ws.close(code=4014, message=b"Disallowed intent(s)")
+            return None
+        session = Session(id=secrets.token_hex(16), intents=intents, connection=connection)
+        self.sessions[session.id] = session
+        ready, guild_creates = self._ready(session)
+        ready = {**ready, "session_id": session.id, "resume_gateway_url": self.url}
+        await self._dispatch_to(session, "READY", ready)
+        if intents & Intent.GUILDS:
+            for guild in guild_creates:
+                await self._dispatch_to(session, "GUILD_CREATE", guild)
+        self.identified.set()
+        return session
+
+    async def _resume(self, connection: Connection, data: dict[str, Any]) -> Session | None:
+        session = self.sessions.get(data.get("session_id", ""))
+        if data.get("token") != self._token() or session is None:
+            await connection.send({"op": Op.INVALID_SESSION, "d": False})
+            return None
+        session.connection = connection
+        seq = data.get("seq") or 0
+        for payload in list(session.backlog):
+            if payload["s"] > seq:
+                await connection.send(payload)
+        await self._dispatch_to(session, "RESUMED", {})
+        return session

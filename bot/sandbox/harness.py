@@ -1,0 +1,153 @@
+"""The real bot, connected to a sandbox, and users who act in it: shared by scripts, tests and benchmarks."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from bot.app import INVITE_PERMISSIONS, HeartBot
+from bot.canon import Canon, load_canon
+from bot.sandbox.observe import Observation
+from bot.sandbox.server import Sandbox
+from bot.sandbox.world import Interaction
+from bot.settings import Secret, Settings
+from bot.storage import Database
+
+log = logging.getLogger(__name__)
+
+
+def new_sandbox(**options: Any) -> Sandbox:
+    """A sandbox with the bot holding the permissions its invite link asks for, and the API description
+    checking every request body when the file is there."""
+    from bot.sandbox.openapi import OpenApiSpec
+
+    options.setdefault("bot_permissions", INVITE_PERMISSIONS.value)
+    options.setdefault("spec", OpenApiSpec.load())
+    return Sandbox(**options)
+
+
+class RunningBot:
+    """The unmodified HeartBot, logged in to the sandbox over HTTP and connected over its gateway."""
+
+    def __init__(
+        self,
+        sandbox: Sandbox,
+        database_path: Path,
+        *,
+        canon: Canon | None = None,
+        dev_guild_id: int | None = None,
+        **options: Any,
+    ) -> None:
+        self.sandbox = sandbox
+        self.database_path = database_path
+        self.dev_guild_id = dev_guild_id
+        self.canon = canon or load_canon()
+        self.options = options
+        self.bot: HeartBot | None = None
+        self._db: Database | None = None
+        self._task: asyncio.Task[None] | None = None
+
+    async def start(self, timeout: float = 10.0) -> HeartBot:
+        self._db = await Database.open(self.database_path)
+        await self._db.migrate()
+        settings = Settings(
+            discord_token=Secret(self.sandbox.token),
+            database_path=self.database_path,
+            dev_guild_id=self.dev_guild_id,
+        )
+        self.options.setdefault("guild_ready_timeout", 0.05)
+        bot = HeartBot(
+            settings=settings, db=self._db, canon=self.canon, clock=self.sandbox.clock, **self.options
+        )
+        await bot.__aenter__()
+        self.bot = bot
+        await bot.login(self.sandbox.token)
+        self._task = asyncio.create_task(bot.connect(reconnect=True), name="heartbot-gateway")
+        ready = asyncio.create_task(bot.wait_until_ready())
+        done, _ = await asyncio.wait(
+            {ready, self._task}, timeout=timeout, return_when=asyncio.FIRST_COMPLETED
+        )
+        if ready not in done:
+            ready.cancel()
+            if self._task in done:
+                self._task.result()  # raises what stopped the connection
+            raise TimeoutError("the bot did not become ready in the sandbox")
+        return bot
+
+    async def stop(self) -> None:
+        if self.bot is not None:
+            await self.bot.close()
+            await self.bot.__aexit__(None, None, None)
+            self.bot = None
+        if self._task is not None:
+            with contextlib.suppress(Exception):
+                await self._task
+            self._task = None
+        if self._db is not None:
+            await self._db.close()
+            self._db = None
+
+    async def restart(self) -> HeartBot:
+        await self.stop()
+        return await self.start()
+
+    async def __aenter__(self) -> RunningBot:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.stop()
+
+
+class Actor:
+    """One member of the sandbox guild, as a test or script drives them."""
+
+    def __init__(self, sandbox: Sandbox, name: str) -> None:
+        self.sandbox = sandbox
+        self.name = name
+        sandbox.user(name)
+
+    async def run(self, command: str, channel: str = "general") -> Interaction:
+        """Run a slash command and wait until the bot acknowledged it."""
+        interaction = await self.sandbox.run_command(self.name, command, channel)
+        await self.sandbox.acknowledged(interaction)
+        return interaction
+
+    async def click(self, label: str, channel: str | None = None) -> Interaction:
+        interaction = await self.sandbox.click(self.name, label, channel)
+        await self.sandbox.acknowledged(interaction)
+        return interaction
+
+    async def say(self, text: str, channel: str = "general") -> None:
+        await self.sandbox.say(self.name, text, channel)
+
+    def sees(self) -> list[Observation]:
+        return self.sandbox.seen_by(self.name)
+
+    async def wait_to_see(
+        self, predicate: Callable[[Observation], bool], timeout: float = 5.0
+    ) -> Observation:
+        """The first observation this user can see that matches, waiting for it to happen."""
+
+        def found() -> Observation | None:
+            return next((o for o in self.sees() if predicate(o)), None)
+
+        await self.sandbox.wait_for(lambda: found() is not None, timeout)
+        observation = found()
+        assert observation is not None
+        return observation
+
+    async def reply_to(self, interaction: Interaction, timeout: float = 5.0) -> Observation:
+        """What this user sees as the bot's answer to `interaction` (the original response or a follow-up)."""
+        await self.sandbox.acknowledged(interaction)
+        return await self.wait_to_see(
+            lambda o: (
+                o.message == interaction.original_message_id
+                or (o.message > interaction.id and o.author == self.sandbox.bot_user.name)
+            ),
+            timeout,
+        )

@@ -1,0 +1,32 @@
+"""Snowflake ids and tokens shaped like Discord's, because discord.py reads them."""
+
+from __future__ import annotations
+
+import secrets
+import string
+import time
+from datetime import UTC, datetime
+
+DISCORD_EPOCH_MS = 1420070400000
+_TOKEN_ALPHABET = string.ascii_letters + string.digits + "-_"
+
+
+class Snowflakes:
+    """`((ms - epoch) << 22) | counter`: discord.py reads the timestamp (delete buckets, created_at)."""
+
+    def __init__(self) -> None:
+        self._counter = 0
+
+    def next(self, at: datetime | None = None) -> int:
+        ms = int((at.timestamp() if at else time.time()) * 1000)
+        self._counter = (self._counter + 1) % (1 << 22)
+        return ((ms - DISCORD_EPOCH_MS) << 22) | self._counter
+
+
+def snowflake_time(snowflake: int) -> datetime:
+    return datetime.fromtimestamp(((snowflake >> 22) + DISCORD_EPOCH_MS) / 1000, UTC)
+
+
+def token(length: int = 68) -> str:
+    """Webhook and interaction tokens: 60+ characters of [A-Za-z0-9_-]."""
+    return "".join(secrets.choice(_TOKEN_ALPHABET) for _ in range(length))

@@ -1,0 +1,489 @@
+"""The stand-in itself: one guild, its users and channels, and what each of them sees.
+
+`Sandbox` owns the state and the user actions (run a command, click a button, post, wait); the
+gateway and REST halves (gateway.py, rest.py) talk to the bot.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import logging
+from collections.abc import Callable, Iterable
+from datetime import datetime, timedelta
+from typing import Any
+
+import discord
+import yarl
+from aiohttp import web
+
+from bot.clock import VirtualClock
+from bot.sandbox.commands import ScriptError, command_data
+from bot.sandbox.gateway import Gateway, Intent, Session
+from bot.sandbox.ids import Snowflakes, token
+from bot.sandbox.observe import Observation, button_labels, visible_embeds
+from bot.sandbox.world import (
+    EVERYONE,
+    MODERATOR,
+    Channel,
+    ChannelType,
+    Guild,
+    Interaction,
+    Member,
+    Message,
+    Role,
+    User,
+    Webhook,
+)
+
+log = logging.getLogger(__name__)
+
+GUILD_NAME = "Heartstopper Fans"
+ADMIN = "admin"  # the one scripted user with Manage Server
+EPHEMERAL = 1 << 6
+LOADING = 1 << 7
+ACK_WINDOW = timedelta(seconds=3)
+TOKEN_LIFETIME = timedelta(minutes=15)
+# privileged intents the simulated application may have enabled, by their application flag
+APPLICATION_FLAGS = {"presences": 1 << 13, "members": 1 << 15, "message_content": 1 << 19}
+
+
+class DiscordError(Exception):
+    """An error answer exactly as Discord gives it: HTTP status, JSON error code, message."""
+
+    def __init__(self, status: int, code: int, message: str, errors: dict[str, Any] | None = None) -> None:
+        super().__init__(message)
+        self.status, self.code, self.message, self.errors = status, code, message, errors
+
+    def body(self) -> dict[str, Any]:
+        body: dict[str, Any] = {"message": self.message, "code": self.code}
+        if self.errors:
+            body["errors"] = self.errors
+        return body
+
+
+class Sandbox:
+    def __init__(
+        self,
+        *,
+        clock: VirtualClock | None = None,
+        privileged_intents: Iterable[str] = ("message_content",),
+        bot_permissions: int | None = None,
+        spec: Any = None,
+        check_responses: bool = False,
+    ) -> None:
+        self.clock = clock or VirtualClock()
+        self.spec = spec  # an OpenApiSpec, or None where the spec file is absent
+        self.check_responses = check_responses  # also hold the sandbox's own answers to the spec
+        self.ids = Snowflakes()
+        self.application_id = self.ids.next()
+        self.bot_user = User(self.ids.next(), "heartbot", bot=True)
+        self.token = (
+            base64.b64encode(str(self.bot_user.id).encode()).decode().rstrip("=") + ".sandbox." + token(38)
+        )
+        self.application_flags = sum(APPLICATION_FLAGS[name] for name in set(privileged_intents))
+        self.users: dict[int, User] = {self.bot_user.id: self.bot_user}
+        owner = User(self.ids.next(), "owner")
+        self.users[owner.id] = owner
+        guild_id = self.ids.next()
+        self.guild = Guild(guild_id, GUILD_NAME, owner_id=owner.id, created_at=self.clock.now())
+        self.guild.roles[guild_id] = Role(guild_id, "@everyone", EVERYONE, 0)
+        self.moderator_role = Role(self.ids.next(), "Moderators", MODERATOR, 2)
+        self.bot_role = Role(self.ids.next(), "heartbot", bot_permissions or 0, 1)
+        for role in (self.moderator_role, self.bot_role):
+            self.guild.roles[role.id] = role
+        self._add_member(owner)
+        self._add_member(self.bot_user, [self.bot_role.id])
+        self.channels: dict[int, Channel] = {}
+        self.messages: dict[int, Message] = {}
+        self.interactions: dict[int, Interaction] = {}
+        self.webhooks: dict[int, Webhook] = {}
+        self.scheduled_events: dict[int, dict[str, Any]] = {}
+        self.commands: dict[int | None, list[dict[str, Any]]] = {}  # by guild id, None = global
+        self.command_syncs: list[tuple[int | None, list[dict[str, Any]]]] = []
+        self.requests: list[tuple[str, str, Any]] = []  # method, path, body: everything the bot sent
+        self.observations: list[Observation] = []
+        self.violations: list[str] = []
+        self._changed = asyncio.Event()  # set and replaced on every change; waiters re-check their predicate
+        self.gateway = Gateway(
+            token=lambda: self.token,
+            application_flags=lambda: self.application_flags,
+            ready=self._ready_payloads,
+            violation=self.violation,
+        )
+        self.channel("general")
+        self._runner: web.AppRunner | None = None
+        self.api_url = self.gateway_url = ""
+        self._restore: Callable[[], None] | None = None
+
+    # -- lifecycle -----------------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        from bot.sandbox.rest import RestApi  # rest imports this module
+
+        app = web.Application(client_max_size=32 * 1024 * 1024)
+        app.router.add_get("/gateway", self.gateway.handle)
+        app.router.add_route("*", "/api/v10/{tail:.*}", RestApi(self).handle)
+        app.router.add_route("*", "/{tail:.*}", self._unknown)
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        self.api_url = f"http://127.0.0.1:{port}/api/v10"
+        self.gateway_url = self.gateway.url = f"ws://127.0.0.1:{port}/gateway"
+
+    async def stop(self) -> None:
+        self.disconnect_discord_py()
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+
+    def connect_discord_py(self) -> None:
+        """Point discord.py's REST base and default gateway here (the only two places it needs)."""
+        previous = (discord.http.Route.BASE, discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY)
+        discord.http.Route.BASE = self.api_url
+        discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(self.gateway_url)
+
+        def restore() -> None:
+            discord.http.Route.BASE, discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = previous
+
+        self._restore = restore
+
+    def disconnect_discord_py(self) -> None:
+        if self._restore is not None:
+            self._restore()
+            self._restore = None
+
+    async def __aenter__(self) -> Sandbox:
+        await self.start()
+        self.connect_discord_py()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.stop()
+
+    async def _unknown(self, request: web.Request) -> web.Response:
+        self.violation(f"unknown route {request.method} {request.path}")
+        return web.Response(
+            status=404,
+            body=b'{"message": "404: Not Found", "code": 0}',
+            headers={"Content-Type": "application/json"},
+        )
+
+    # -- bookkeeping ---------------------------------------------------------------------------------
+
+    def violation(self, text: str) -> None:
+        log.info("sandbox: %s", text)
+        self.violations.append(text)
+        self.changed()
+
+    def note_request(self, method: str, path: str, body: Any) -> None:
+        self.requests.append((method, path, body))
+        self.changed()
+
+    def changed(self) -> None:
+        self._changed.set()
+        self._changed = asyncio.Event()
+
+    async def wait_for(self, predicate: Callable[[], bool], timeout: float = 5.0) -> None:
+        """Wait (in real time) until `predicate()` holds; it is re-checked after every change."""
+        async with asyncio.timeout(timeout):
+            while not predicate():
+                await self._changed.wait()
+
+    async def idle(self, quiet: float = 0.05, timeout: float = 10.0) -> None:
+        """Wait until the bot has sent no request for `quiet` seconds: the script runner's settle step."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        seen = -1
+        while loop.time() < deadline:
+            seen = len(self.requests)
+            await asyncio.sleep(quiet)
+            if len(self.requests) == seen and not self._pending_acks():
+                return
+
+    def _pending_acks(self) -> list[Interaction]:
+        now = self.clock.now()
+        pending = []
+        for interaction in self.interactions.values():
+            if interaction.acknowledged_at is None and interaction.response_type is None:
+                if now - interaction.created_at <= ACK_WINDOW:
+                    pending.append(interaction)
+                elif not interaction.payload.get("_expired"):
+                    interaction.payload["_expired"] = True
+                    self.violation(f"interaction {interaction.id} was not acknowledged within 3 seconds")
+        return pending
+
+    # -- the guild's people and places ---------------------------------------------------------------
+
+    def _add_member(self, user: User, role_ids: list[int] | None = None) -> Member:
+        member = Member(user, role_ids or [], self.clock.now())
+        self.guild.members[user.id] = member
+        return member
+
+    def user(self, name: str) -> User:
+        """A user by name, joining the guild on first use; `admin` gets Manage Server."""
+        for user in self.users.values():
+            if user.name == name:
+                return user
+        user = User(self.ids.next(), name)
+        self.users[user.id] = user
+        self._add_member(user, [self.moderator_role.id] if name == ADMIN else [])
+        return user
+
+    def channel(self, name: str) -> Channel:
+        """A text channel by name, created (and announced to the bot) on first use."""
+        for channel in self.channels.values():
+            if channel.name == name and channel.type == ChannelType.TEXT:
+                return channel
+        channel = Channel(self.ids.next(), name, ChannelType.TEXT, self.guild.id, position=len(self.channels))
+        self.channels[channel.id] = self.guild.channels[channel.id] = channel
+        if self.gateway.sessions:
+            asyncio.get_running_loop().create_task(self.gateway.dispatch("CHANNEL_CREATE", channel.payload()))
+        return channel
+
+    def dm_channel(self, user: User) -> Channel:
+        for channel in self.channels.values():
+            if channel.type == ChannelType.DM and channel.recipient_id == user.id:
+                return channel
+        channel = Channel(self.ids.next(), f"@{user.name}", ChannelType.DM, recipient_id=user.id)
+        self.channels[channel.id] = channel
+        return channel
+
+    def permissions(self, user_id: int) -> int:
+        return self.guild.permissions(user_id)
+
+    # Resolver, for command options that name users, channels and roles
+    def resolve_user(self, name: str) -> tuple[dict[str, Any], dict[str, Any] | None]:
+        user = self.user(name)
+        member = self.guild.members[user.id].payload(with_user=False)
+        member["permissions"] = str(self.permissions(user.id))
+        return user.payload(), member
+
+    def resolve_channel(self, name: str) -> dict[str, Any]:
+        channel = self.channel(name)
+        return {**channel.payload(), "permissions": str(self.permissions(self.bot_user.id))}
+
+    def resolve_role(self, name: str) -> dict[str, Any] | None:
+        role = next((r for r in self.guild.roles.values() if r.name.lstrip("@") == name), None)
+        return role.payload() if role else None
+
+    def _ready_payloads(self, session: Session) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+        ready = {
+            "v": 10,
+            "user": {**self.bot_user.payload(), "verified": True, "mfa_enabled": False, "flags": 0},
+            "guilds": [{"id": str(self.guild.id), "unavailable": True}],
+            "shard": [0, 1],
+            "application": {"id": str(self.application_id), "flags": self.application_flags},
+            "private_channels": [],
+            "relationships": [],
+            "presences": [],
+            "geo_ordered_rtc_regions": [],
+            "_trace": ["heartbot-sandbox"],
+        }
+        guild = self.guild.payload(self.guild.members[self.bot_user.id].joined_at)
+        return ready, [guild]
+
+    # -- messages: every change is dispatched to the bot and observed by the users who can see it ----
+
+    def channel_label(self, channel: Channel) -> str | None:
+        return None if channel.type == ChannelType.DM else channel.name
+
+    def _audience(self, message: Message, channel: Channel) -> str:
+        if message.visible_to is not None:
+            return self.users[message.visible_to].name
+        if channel.type == ChannelType.DM and channel.recipient_id is not None:
+            return self.users[channel.recipient_id].name
+        return "everyone"
+
+    async def observe(self, message: Message, action: str) -> None:
+        channel = self.channels[message.channel_id]
+        self.observations.append(
+            Observation(
+                at=self.clock.now(),
+                channel=self.channel_label(channel),
+                visible_to=self._audience(message, channel),
+                author=message.author.get("username", "?"),
+                action=action,
+                message=message.id,
+                content=message.content,
+                embeds=visible_embeds(message.embeds),
+                buttons=button_labels(message.components),
+            )
+        )
+        self.changed()
+
+    def _gateway_shape(self, message: Message) -> Callable[[int], dict[str, Any] | None]:
+        """MESSAGE_CREATE/UPDATE as a session with these intents receives it (the message-content rule)."""
+        channel = self.channels[message.channel_id]
+        dm = channel.type == ChannelType.DM
+
+        def shape(intents: int) -> dict[str, Any] | None:
+            if not intents & (Intent.DIRECT_MESSAGES if dm else Intent.GUILD_MESSAGES):
+                return None
+            data = message.payload()
+            if not dm and message.author_id in self.guild.members:
+                data["member"] = self.guild.members[message.author_id].payload(with_user=False)
+            keeps_content = (
+                dm
+                or intents & Intent.MESSAGE_CONTENT
+                or message.author_id == self.bot_user.id
+                or self.bot_user.id in message.mention_ids
+            )
+            if not keeps_content:
+                data.update(content="", embeds=[], attachments=[], components=[])
+            return data
+
+        return shape
+
+    async def add_message(self, message: Message) -> Message:
+        self.messages[message.id] = message
+        if message.visible_to is None and not message.loading:
+            await self.gateway.dispatch("MESSAGE_CREATE", self._gateway_shape(message))
+        if not message.loading:
+            await self.observe(message, "send")
+        return message
+
+    async def edit_message(self, message: Message, changes: dict[str, Any]) -> Message:
+        for key in ("content", "embeds", "components"):
+            if key in changes and changes[key] is not None:
+                setattr(message, key, changes[key])
+        if "flags" in changes and changes["flags"] is not None:
+            message.flags = (message.flags & EPHEMERAL) | (changes["flags"] & ~EPHEMERAL)
+        was_loading, message.loading = message.loading, False
+        message.flags &= ~LOADING
+        if not was_loading:
+            message.edited_at = self.clock.now()
+        if message.visible_to is None:
+            event = "MESSAGE_CREATE" if was_loading else "MESSAGE_UPDATE"
+            await self.gateway.dispatch(event, self._gateway_shape(message))
+        await self.observe(message, "send" if was_loading else "edit")
+        return message
+
+    async def delete_message(self, message: Message) -> None:
+        self.messages.pop(message.id, None)
+        if message.visible_to is None:
+            channel = self.channels[message.channel_id]
+            data = {"id": str(message.id), "channel_id": str(message.channel_id)}
+            if channel.guild_id:
+                data["guild_id"] = str(channel.guild_id)
+            intent = Intent.DIRECT_MESSAGES if channel.type == ChannelType.DM else Intent.GUILD_MESSAGES
+            await self.gateway.dispatch("MESSAGE_DELETE", lambda intents: data if intents & intent else None)
+        await self.observe(message, "delete")
+
+    def new_message(
+        self, channel: Channel, author: dict[str, Any], body: dict[str, Any], **extra: Any
+    ) -> Message:
+        return Message(
+            id=self.ids.next(self.clock.now()),
+            channel_id=channel.id,
+            guild_id=channel.guild_id,
+            author=author,
+            content=body.get("content") or "",
+            embeds=body.get("embeds") or [],
+            components=body.get("components") or [],
+            flags=body.get("flags") or 0,
+            created_at=self.clock.now(),
+            **extra,
+        )
+
+    # -- what users do -------------------------------------------------------------------------------
+
+    async def say(self, user_name: str, text: str, channel_name: str = "general") -> Message:
+        """`user_name` posts `text` in a channel."""
+        user, channel = self.user(user_name), self.channel(channel_name)
+        mentions = [self.bot_user.id] if f"<@{self.bot_user.id}>" in text else []
+        message = self.new_message(channel, user.payload(), {"content": text}, mention_ids=mentions)
+        return await self.add_message(message)
+
+    def commands_for(self, guild_id: int | None) -> list[dict[str, Any]]:
+        return self.commands.get(guild_id, []) + self.commands.get(None, [])
+
+    async def run_command(self, user_name: str, text: str, channel_name: str = "general") -> Interaction:
+        """`user_name` runs a slash command, e.g. `progress set episode:S2E3`, as the Discord client would."""
+        user, channel = self.user(user_name), self.channel(channel_name)
+        data = command_data(self.commands_for(self.guild.id), text, self)
+        return await self._interact(2, user, channel, data)
+
+    async def click(self, user_name: str, label: str, channel_name: str | None = None) -> Interaction:
+        """`user_name` presses the button labelled `label` on the newest message they can see with one."""
+        user = self.user(user_name)
+        for message in reversed(list(self.messages.values())):
+            channel = self.channels[message.channel_id]
+            if channel_name is not None and channel.name != channel_name:
+                continue
+            if message.visible_to not in (None, user.id) or message.loading:
+                continue
+            for row in message.components:
+                for button in row.get("components", []):
+                    if button.get("type") == 2 and button.get("label") == label and "custom_id" in button:
+                        if button.get("disabled"):
+                            raise ScriptError(f"the button {label!r} is disabled")
+                        data = {"custom_id": button["custom_id"], "component_type": 2}
+                        return await self._interact(3, user, channel, data, message)
+        raise ScriptError(f"{user_name} sees no button labelled {label!r}")
+
+    async def _interact(
+        self, kind: int, user: User, channel: Channel, data: dict[str, Any], message: Message | None = None
+    ) -> Interaction:
+        interaction_id = self.ids.next(self.clock.now())
+        payload: dict[str, Any] = {
+            "id": str(interaction_id),
+            "application_id": str(self.application_id),
+            "type": kind,
+            "token": token(),
+            "version": 1,
+            "attachment_size_limit": 10 * 1024 * 1024,
+            "channel_id": str(channel.id),
+            "channel": self.resolve_channel(channel.name)
+            if channel.guild_id
+            else channel.payload(self.users),
+            "app_permissions": str(self.permissions(self.bot_user.id)),
+            "locale": "en-GB",
+            "entitlements": [],
+            "authorizing_integration_owners": {"0": str(self.guild.id)},
+            "context": 0,
+            "data": data,
+        }
+        if channel.guild_id:
+            member = self.guild.members[user.id].payload()
+            member["permissions"] = str(self.permissions(user.id))
+            payload.update(guild_id=str(self.guild.id), guild_locale="en-GB", member=member)
+        else:
+            payload.update(user=user.payload(), context=1)
+        if message is not None:
+            payload["message"] = message.payload()
+        interaction = Interaction(
+            id=interaction_id,
+            token=payload["token"],
+            type=kind,
+            user_id=user.id,
+            channel_id=channel.id,
+            guild_id=channel.guild_id,
+            created_at=self.clock.now(),
+            payload=payload,
+            source_message_id=message.id if message else None,
+        )
+        self.interactions[interaction_id] = interaction
+        await self.gateway.dispatch("INTERACTION_CREATE", payload)
+        return interaction
+
+    async def acknowledged(self, interaction: Interaction, timeout: float = 3.5) -> None:
+        """Wait until the bot acknowledged `interaction`; Discord gives it 3 seconds."""
+        try:
+            await self.wait_for(lambda: interaction.response_type is not None, timeout)
+        except TimeoutError:
+            self._pending_acks()
+            raise
+
+    async def advance(self, delta: timedelta) -> None:
+        """Move the bot's clock forward; its timers fire as if the time had passed."""
+        self.clock.advance(delta)
+        self.changed()
+
+    def seen_by(self, user_name: str) -> list[Observation]:
+        return [o for o in self.observations if o.seen_by(user_name)]
+
+    def now(self) -> datetime:
+        return self.clock.now()
