@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import logging
+import re
 from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 from typing import Any
@@ -113,6 +114,7 @@ class Sandbox:
         )
         self.channel("general")
         self._runner: web.AppRunner | None = None
+        self.rest: Any = None  # the RestApi, once started
         self.api_url = self.gateway_url = ""
         self._restore: Callable[[], None] | None = None
 
@@ -123,7 +125,8 @@ class Sandbox:
 
         app = web.Application(client_max_size=32 * 1024 * 1024)
         app.router.add_get("/gateway", self.gateway.handle)
-        app.router.add_route("*", "/api/v10/{tail:.*}", RestApi(self).handle)
+        self.rest = RestApi(self)
+        app.router.add_route("*", "/api/v10/{tail:.*}", self.rest.handle)
         app.router.add_route("*", "/{tail:.*}", self._unknown)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
@@ -154,6 +157,12 @@ class Sandbox:
         if self._restore is not None:
             self._restore()
             self._restore = None
+
+    def fail_requests(self, method: str, pattern: str, status: int, *, times: int = 1) -> None:
+        """Answer the next `times` requests matching `pattern` with `status` (429 or a 5xx)."""
+        from bot.sandbox.rest import Fault
+
+        self.rest.faults.append(Fault(method, re.compile(pattern), status, times))
 
     async def __aenter__(self) -> Sandbox:
         await self.start()

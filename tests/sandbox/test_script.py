@@ -1,0 +1,145 @@
+"""Sandbox scripts, as a person or a test writes them: one action a line, JSON lines out."""
+
+from __future__ import annotations
+
+import io
+import json
+import subprocess
+import sys
+from collections.abc import AsyncIterator
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from bot.sandbox.commands import ScriptError
+from bot.sandbox.harness import RunningBot
+from bot.sandbox.script import ScriptRunner, parse_duration
+from bot.sandbox.server import Sandbox
+from tests.conftest import FAILING_EXTENSION
+
+
+async def _lines(text: str) -> AsyncIterator[tuple[int, str]]:
+    for number, line in enumerate(text.splitlines(), start=1):
+        yield number, line
+
+
+async def run(sandbox: Sandbox, bot: RunningBot, script: str) -> tuple[int, list[dict], str]:
+    out, err = io.StringIO(), io.StringIO()
+    status = await ScriptRunner(sandbox, bot, out=out, err=err).run(_lines(script))
+    return status, [json.loads(line) for line in out.getvalue().splitlines()], err.getvalue()
+
+
+def test_help_from_standard_input_prints_what_alice_sees() -> None:
+    """The acceptance check: `echo 'alice: /help' | python -m bot sandbox`."""
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "sandbox"],
+        input="alice: /help\n",
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={"PATH": "/usr/bin:/bin"},
+    )
+    assert result.returncode == 0, result.stderr
+    [line] = result.stdout.splitlines()
+    seen = json.loads(line)
+    assert seen["visible_to"] == "alice"
+    assert seen["channel"] == "general"
+    assert seen["author"] == "heartbot"
+    assert seen["action"] == "send"
+    assert "`/help`: List every command with what it does." in seen["embeds"][0]["description"]
+    assert set(seen) == {
+        "at",
+        "channel",
+        "visible_to",
+        "author",
+        "action",
+        "message",
+        "content",
+        "embeds",
+        "buttons",
+    }
+
+
+def test_script_file_and_its_errors_with_line_numbers(tmp_path: Path) -> None:
+    script = tmp_path / "demo.txt"
+    script.write_text("# greet\nalice: /nope\nbob: hi\nwait soon\n")
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "sandbox", "--script", str(script), "--db", str(tmp_path / "s.db")],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={"PATH": "/usr/bin:/bin"},
+        stdin=subprocess.DEVNULL,
+    )
+    assert result.returncode == 1
+    assert result.stderr.splitlines() == [
+        "line 2: unknown command /nope; the bot has: help, about",
+        "line 4: cannot read the duration 'soon'; write it like 1h30m, 45m or 2d",
+    ]
+    [line] = result.stdout.splitlines()
+    assert json.loads(line)["content"] == "hi"
+    assert (tmp_path / "s.db").exists()
+
+
+async def test_messages_channels_and_comments(sandbox: Sandbox, running: RunningBot) -> None:
+    status, seen, err = await run(
+        sandbox, running, "# a comment\nbob: hello\nin #s2-spoilers\nadmin: hi all\n"
+    )
+    assert (status, err) == (0, "")
+    assert [(s["channel"], s["author"], s["content"], s["visible_to"]) for s in seen] == [
+        ("general", "bob", "hello", "everyone"),
+        ("s2-spoilers", "admin", "hi all", "everyone"),
+    ]
+
+
+async def test_wait_moves_the_clock(sandbox: Sandbox, running: RunningBot) -> None:
+    before = sandbox.now()
+    status, _, _ = await run(sandbox, running, "wait 1h30m")
+    assert status == 0
+    assert sandbox.now() - before >= timedelta(hours=1, minutes=30)
+
+
+async def test_restart_then_commands_still_work(sandbox: Sandbox, running: RunningBot) -> None:
+    status, seen, err = await run(sandbox, running, "restart\nalice: /help\n")
+    assert (status, err) == (0, "")
+    assert [s["visible_to"] for s in seen] == ["alice"]
+
+
+async def test_bad_lines_fail_the_script_but_the_rest_runs(sandbox: Sandbox, running: RunningBot) -> None:
+    status, seen, err = await run(sandbox, running, "just words\nalice: click Going\nbob: hi\n")
+    assert status == 1
+    assert err.splitlines() == [
+        "line 1: cannot read 'just words'; expected 'user: action', 'in #channel', 'wait 1h' or 'restart'",
+        "line 2: alice sees no button labelled 'Going'",
+    ]
+    assert [s["content"] for s in seen] == ["hi"]
+
+
+async def test_a_broken_discord_rule_fails_the_script(sandbox: Sandbox, tmp_path: Path) -> None:
+    async with RunningBot(sandbox, tmp_path / "db", extensions=(FAILING_EXTENSION,)) as bot:
+        status, _, err = await run(sandbox, bot, "alice: /late\nwait 5s\n")
+    assert status == 1
+    assert "line 1: the bot did not answer within 3 seconds" in err
+    assert "the bot broke a Discord rule: interaction" in err
+    sandbox.violations.clear()  # broken on purpose
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("1h30m", timedelta(hours=1, minutes=30)),
+        ("45m", timedelta(minutes=45)),
+        ("2d", timedelta(days=2)),
+        ("10s", timedelta(seconds=10)),
+        ("1h 30m", timedelta(hours=1, minutes=30)),
+    ],
+)
+def test_durations(text: str, expected: timedelta) -> None:
+    assert parse_duration(text) == expected
+
+
+@pytest.mark.parametrize("text", ["", "soon", "1x", "h1", "1h30"])
+def test_unreadable_durations(text: str) -> None:
+    with pytest.raises(ScriptError, match="cannot read the duration"):
+        parse_duration(text)
