@@ -64,6 +64,14 @@ class HeartTree(app_commands.CommandTree):
                 exc_info=getattr(error, "original", error),
             )
             message = UNEXPECTED
+        if interaction.type == discord.InteractionType.autocomplete:
+            # Suggestions have no room for an apology: offer none, and the user can still type freely.
+            if not interaction.response.is_done():
+                try:
+                    await interaction.response.autocomplete([])
+                except discord.HTTPException:
+                    log.warning("Could not answer autocomplete %s", interaction.id, exc_info=True)
+            return
         await self.reply_privately(interaction, message)
 
     @staticmethod

@@ -32,5 +32,16 @@ class Failing(commands.Cog):
         await interaction.response.send_message("Sorry I'm late.")
 
 
+    @app_commands.command(name="pick", description="Picks a fruit, with suggestions as you type.")
+    @app_commands.describe(fruit="The fruit")
+    async def pick(self, interaction: discord.Interaction, fruit: str) -> None:
+        await interaction.response.send_message(f"You picked {fruit}.", ephemeral=True)
+
+    @pick.autocomplete("fruit")
+    async def suggest(self, interaction: discord.Interaction, typed: str) -> list[app_commands.Choice[str]]:
+        fruits = ["apple", "apricot", "banana", "cherry"]
+        return [app_commands.Choice(name=f, value=f) for f in fruits if f.startswith(typed.lower())]
+
+
 async def setup(bot: commands.Bot) -> None:
     await bot.add_cog(Failing())

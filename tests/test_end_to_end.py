@@ -131,3 +131,9 @@ async def test_an_answer_after_three_seconds_is_caught(alice: Actor, sandbox: Sa
     assert all(v.endswith("was acknowledged after 3 seconds") for v in sandbox.violations)
     assert alice.sees() == []
     sandbox.violations.clear()  # broken on purpose
+
+
+async def test_autocomplete_suggests_as_the_user_types(running: RunningBot, sandbox: Sandbox) -> None:
+    choices = await sandbox.autocomplete("alice", "pick fruit:ap")
+    assert choices == [{"name": "apple", "value": "apple"}, {"name": "apricot", "value": "apricot"}]
+

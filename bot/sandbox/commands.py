@@ -44,8 +44,11 @@ def _names(definitions: list[dict[str, Any]]) -> str:
     return ", ".join(d["name"] for d in definitions) or "none"
 
 
-def command_data(commands: list[dict[str, Any]], text: str, resolver: Resolver) -> dict[str, Any]:
-    """`data` of an APPLICATION_COMMAND interaction for `text`, e.g. `progress set episode:S2E3`."""
+def command_data(
+    commands: list[dict[str, Any]], text: str, resolver: Resolver, *, autocomplete: bool = False
+) -> dict[str, Any]:
+    """`data` of an APPLICATION_COMMAND interaction for `text`, e.g. `progress set episode:S2E3`; with
+    `autocomplete`, of an APPLICATION_COMMAND_AUTOCOMPLETE one, the last option being typed."""
     words = split_words(text.lstrip("/"))
     if not words:
         raise ScriptError("no command given")
@@ -73,17 +76,21 @@ def command_data(commands: list[dict[str, Any]], text: str, resolver: Resolver) 
         )
     resolved: dict[str, dict[str, Any]] = {}
     given = set()
-    for word in rest:
+    for index, word in enumerate(rest):
         name, colon, raw = word.partition(":")
         if not colon:
             raise ScriptError(f"expected option:value after {path}, got {word!r}")
         definition = _named(definitions, name)
         if definition is None:
             raise ScriptError(f"{path} has no option {name!r}; its options: {_names(definitions)}")
-        options.append(
-            {"name": name, "type": definition["type"], "value": _value(definition, raw, resolver, resolved)}
-        )
+        if autocomplete and index == len(rest) - 1:  # half-typed: sent as text, marked focused
+            options.append({"name": name, "type": definition["type"], "value": raw, "focused": True})
+            return {**data, "resolved": resolved} if resolved else data
+        value = _value(definition, raw, resolver, resolved)
+        options.append({"name": name, "type": definition["type"], "value": value})
         given.add(name)
+    if autocomplete:
+        raise ScriptError(f"say which option is being typed, e.g. {path} name:partial")
     missing = [d["name"] for d in definitions if d.get("required") and d["name"] not in given]
     if missing:
         raise ScriptError(f"{path} needs {', '.join(missing)}")

@@ -415,6 +415,16 @@ class Sandbox:
         data = command_data(self.commands_for(self.guild.id), text, self)
         return await self._interact(2, user, channel, data)
 
+    async def autocomplete(
+        self, user_name: str, text: str, channel_name: str = "general"
+    ) -> list[dict[str, Any]]:
+        """The choices the bot offers while `user_name` types the last option of `text`."""
+        user, channel = self.user(user_name), self.channel(channel_name)
+        data = command_data(self.commands_for(self.guild.id), text, self, autocomplete=True)
+        interaction = await self._interact(4, user, channel, data)
+        await self.acknowledged(interaction)
+        return interaction.autocomplete_choices or []
+
     async def click(self, user_name: str, label: str, channel_name: str | None = None) -> Interaction:
         """`user_name` presses the button labelled `label` on the newest message they can see with one."""
         user = self.user(user_name)

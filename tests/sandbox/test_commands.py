@@ -115,3 +115,8 @@ def test_mistakes_are_refused_clearly(text: str, message: str) -> None:
     with pytest.raises(ScriptError) as caught:
         data(text)
     assert str(caught.value).startswith(message)
+
+
+def test_autocomplete_marks_the_option_being_typed() -> None:
+    result = command_data(COMMANDS, "progress set episode:S2", FakeGuild(), autocomplete=True)
+    assert result["options"][0]["options"] == [{"name": "episode", "type": 3, "value": "S2", "focused": True}]

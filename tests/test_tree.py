@@ -1,0 +1,35 @@
+"""Corners of the error handler that the sandbox cannot provoke (their normal paths run end to end)."""
+
+from __future__ import annotations
+
+from unittest.mock import create_autospec
+
+import discord
+from discord import app_commands
+
+from bot.tree import HeartTree, user_message
+
+
+def _interaction(kind: discord.InteractionType) -> discord.Interaction:
+    interaction = create_autospec(discord.Interaction, instance=True)
+    interaction.type = kind
+    interaction.command = None
+    interaction.response = create_autospec(discord.InteractionResponse, instance=True)
+    interaction.response.is_done.return_value = False
+    interaction.followup = create_autospec(discord.Webhook, instance=True)
+    return interaction
+
+
+async def test_a_failed_autocomplete_offers_no_suggestions_instead_of_a_message() -> None:
+    interaction = _interaction(discord.InteractionType.autocomplete)
+    tree = HeartTree.__new__(HeartTree)  # on_error uses no tree state
+    await tree.on_error(interaction, app_commands.AppCommandError("no focused option"))
+    interaction.response.autocomplete.assert_awaited_once_with([])
+    interaction.response.send_message.assert_not_awaited()
+
+
+def test_known_errors_have_short_answers() -> None:
+    missing = app_commands.MissingPermissions(["manage_guild"])
+    assert user_message(missing) == "You need the Manage Server permission to use this command."
+    assert user_message(app_commands.NoPrivateMessage()) == "This command only works in a server, not in DMs."
+    assert user_message(RuntimeError("boom")) is None
