@@ -95,6 +95,7 @@ class RestApi:
             ("POST", r"/channels/(\d+)/messages/(\d+)/threads", self.create_thread, bot_auth),
             ("POST", r"/channels/(\d+)/threads", self.create_thread, bot_auth),
             ("POST", r"/users/@me/channels", self.create_dm, bot_auth),
+            ("GET", r"/users/(\d+)", self.get_user, bot_auth),
             ("GET", r"/guilds/(\d+)/scheduled-events", self.list_events, bot_auth),
             ("POST", r"/guilds/(\d+)/scheduled-events", self.create_event, bot_auth),
             ("GET", r"/guilds/(\d+)/scheduled-events/(\d+)", self.get_event, bot_auth),
@@ -332,11 +333,14 @@ class RestApi:
                 "id": str(interaction.id),
                 "type": interaction.type,
                 "activity_instance_id": None,
-                "response_message_id": str(message.id) if message else None,
-                "response_message_loading": bool(message and message.loading),
-                "response_message_ephemeral": bool(message and message.flags & EPHEMERAL),
             }
         }
+        if message is not None:
+            result["interaction"].update(
+                response_message_id=str(message.id),
+                response_message_loading=message.loading,
+                response_message_ephemeral=bool(message.flags & EPHEMERAL),
+            )
         if kind in (4, 7) and message is not None:  # the only kinds that answer with their message
             result["resource"] = {"type": kind, "message": message.payload()}
         return result
@@ -452,6 +456,10 @@ class RestApi:
                 "username": body.get("username") or webhook.name,
                 "avatar": None,
                 "discriminator": "0000",
+                "global_name": None,
+                "public_flags": 0,
+                "flags": 0,
+                "primary_guild": None,
                 "bot": True,
             }
             body = {**body, "flags": body.get("flags", 0) & ~EPHEMERAL}
@@ -495,7 +503,7 @@ class RestApi:
         ):
             raise DiscordError(400, 30007, "Maximum number of webhooks reached (15)")
         webhook = Webhook(
-            id=self.sandbox.ids.next(),
+            id=self.sandbox.ids.next(self.sandbox.now()),
             token=token(),
             channel_id=channel.id,
             guild_id=self.sandbox.guild.id,
@@ -584,7 +592,7 @@ class RestApi:
         if not 1 <= len(name) <= 100:
             self._check("thread", [f"name: {len(name)} characters, must be 1 to 100"])
         thread = Channel(
-            self.sandbox.ids.next(),
+            self.sandbox.ids.next(self.sandbox.now()),
             name,
             ChannelType.PUBLIC_THREAD,
             parent.guild_id,
@@ -592,8 +600,15 @@ class RestApi:
             owner_id=self.sandbox.bot_user.id,
         )
         self.sandbox.channels[thread.id] = self.sandbox.guild.channels[thread.id] = thread
-        await self.sandbox.gateway.dispatch("THREAD_CREATE", {**thread.payload(), "newly_created": True})
-        return (201, thread.payload())
+        payload = thread.payload()
+        await self.sandbox.gateway.dispatch("THREAD_CREATE", {**payload, "newly_created": True})
+        return (201, payload)
+
+    async def get_user(self, user_id: str, **_: Any) -> Any:
+        user = self.sandbox.users.get(int(user_id))
+        if user is None:
+            raise DiscordError(404, 10013, "Unknown User")
+        return user.payload()
 
     async def create_dm(self, *, body: Any, **_: Any) -> Any:
         user = self.sandbox.users.get(int(body.get("recipient_id", 0)))
@@ -617,7 +632,7 @@ class RestApi:
         name = body.get("name", "")
         if not 1 <= len(name) <= 100:
             self._check("scheduled event", [f"name: {len(name)} characters, must be 1 to 100"])
-        event_id = self.sandbox.ids.next()
+        event_id = self.sandbox.ids.next(self.sandbox.now())
         event = {
             "id": str(event_id),
             "guild_id": guild_id,
@@ -636,6 +651,7 @@ class RestApi:
             "user_count": 0,
             "image": None,
             "recurrence_rule": None,
+            "guild_scheduled_event_exceptions": [],
         }
         self.sandbox.scheduled_events[event_id] = event
         await self.sandbox.gateway.dispatch("GUILD_SCHEDULED_EVENT_CREATE", event)
@@ -644,15 +660,22 @@ class RestApi:
     async def get_event(self, guild_id: str, event_id: str, **_: Any) -> Any:
         return self._event(guild_id, event_id)
 
+    def _may_manage(self, event: dict[str, Any]) -> None:
+        # Create Events also covers editing and deleting the events the bot created itself.
+        bot_id = self.sandbox.bot_user.id
+        own = event["creator_id"] == str(bot_id)
+        may_create = self.sandbox.permissions(bot_id) & Permissions(create_events=True).value
+        self._require("create_events" if own and may_create else "manage_events")
+
     async def edit_event(self, guild_id: str, event_id: str, *, body: Any, **_: Any) -> Any:
-        self._require("manage_events")
         event = self._event(guild_id, event_id)
+        self._may_manage(event)
         event.update({k: v for k, v in body.items() if k in event})
         await self.sandbox.gateway.dispatch("GUILD_SCHEDULED_EVENT_UPDATE", event)
         return event
 
     async def delete_event(self, guild_id: str, event_id: str, **_: Any) -> None:
-        self._require("manage_events")
         event = self._event(guild_id, event_id)
+        self._may_manage(event)
         del self.sandbox.scheduled_events[int(event_id)]
         await self.sandbox.gateway.dispatch("GUILD_SCHEDULED_EVENT_DELETE", event)

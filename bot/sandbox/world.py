@@ -144,6 +144,7 @@ class Channel:
             data.update(
                 owner_id=str(self.owner_id),
                 message_count=0,
+                total_message_sent=0,
                 member_count=1,
                 thread_metadata={
                     "archived": False,
