@@ -31,7 +31,6 @@ class Failing(commands.Cog):
         await clock.sleep_until(interaction.created_at + timedelta(seconds=5))
         await interaction.response.send_message("Sorry I'm late.")
 
-
     @app_commands.command(name="pick", description="Picks a fruit, with suggestions as you type.")
     @app_commands.describe(fruit="The fruit")
     async def pick(self, interaction: discord.Interaction, fruit: str) -> None:

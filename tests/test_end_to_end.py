@@ -136,4 +136,3 @@ async def test_an_answer_after_three_seconds_is_caught(alice: Actor, sandbox: Sa
 async def test_autocomplete_suggests_as_the_user_types(running: RunningBot, sandbox: Sandbox) -> None:
     choices = await sandbox.autocomplete("alice", "pick fruit:ap")
     assert choices == [{"name": "apple", "value": "apple"}, {"name": "apricot", "value": "apricot"}]
-

@@ -65,10 +65,16 @@ class Connection:
         text = json.dumps(payload, separators=(",", ":"))
         if self.ws.closed:
             return
-        if self._zlib is not None:
-            await self.ws.send_bytes(self._zlib.compress(text.encode()) + self._zlib.flush(zlib.Z_SYNC_FLUSH))
-        else:
-            await self.ws.send_str(text)
+        try:
+            if self._zlib is not None:
+                frame = self._zlib.compress(text.encode()) + self._zlib.flush(zlib.Z_SYNC_FLUSH)
+                await self.ws.send_bytes(frame)
+            else:
+                await self.ws.send_str(text)
+        except ConnectionResetError:
+            # The peer went away and `Gateway.handle` has not noticed yet: a lost frame, as on Discord.
+            # A dispatch stays in its session's backlog for RESUME.
+            log.debug("gateway: dropped a frame for a connection that is going away")
 
 
 @dataclass
@@ -92,14 +98,16 @@ class Gateway:
         application_flags: Callable[[], int],
         ready: Callable[[Session], tuple[dict[str, Any], list[dict[str, Any]]]],
         violation: Callable[[str], None],
+        changed: Callable[[], None] = lambda: None,
     ) -> None:
         self._token = token
+        self._changed = changed  # wakes whoever waits on the sandbox's state
         self._application_flags = application_flags
         self._ready = ready
         self._violation = violation
         self.sessions: dict[str, Session] = {}
         self.url = ""
-        self.identified = asyncio.Event()  # set on every READY; tests clear it to wait for the next
+        self.disconnected = asyncio.Event()  # set whenever a connection ends; tests clear it likewise
 
     # -- dispatching ---------------------------------------------------------------------------------
 
@@ -115,6 +123,7 @@ class Gateway:
         session.backlog.append(payload)
         if session.connection is not None:
             await session.connection.send(payload)
+        self._changed()
 
     # -- faults on demand ----------------------------------------------------------------------------
 
@@ -160,6 +169,8 @@ class Gateway:
             session.connection = None
             if ws.close_code == 1000:  # a clean close ends the session; anything else may resume
                 self.sessions.pop(session.id, None)
+        self.disconnected.set()
+        self._changed()
         return ws
 
     async def _receive(
@@ -200,7 +211,6 @@ class Gateway:
         if intents & Intent.GUILDS:
             for guild in guild_creates:
                 await self._dispatch_to(session, "GUILD_CREATE", guild)
-        self.identified.set()
         return session
 
     async def _resume(self, connection: Connection, data: dict[str, Any]) -> Session | None:

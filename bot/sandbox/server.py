@@ -10,7 +10,7 @@ import asyncio
 import base64
 import logging
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Coroutine, Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -111,7 +111,9 @@ class Sandbox:
             application_flags=lambda: self.application_flags,
             ready=self._ready_payloads,
             violation=self.violation,
+            changed=self.changed,
         )
+        self._tasks: set[asyncio.Task[None]] = set()
         self.channel("general")
         self._runner: web.AppRunner | None = None
         self.rest: Any = None  # the RestApi, once started
@@ -249,8 +251,23 @@ class Sandbox:
         channel = Channel(self.ids.next(), name, ChannelType.TEXT, self.guild.id, position=len(self.channels))
         self.channels[channel.id] = self.guild.channels[channel.id] = channel
         if self.gateway.sessions:
-            asyncio.get_running_loop().create_task(self.gateway.dispatch("CHANNEL_CREATE", channel.payload()))
+            payload = channel.payload()
+            self._background(
+                self.gateway.dispatch("CHANNEL_CREATE", lambda i: payload if i & Intent.GUILDS else None)
+            )
         return channel
+
+    def _background(self, work: Coroutine[Any, Any, None]) -> None:
+        """Run `work` soon, keeping a reference and logging its failure (for callers that cannot await)."""
+        task = asyncio.get_running_loop().create_task(work)
+        self._tasks.add(task)
+
+        def finished(done: asyncio.Task[None]) -> None:
+            self._tasks.discard(done)
+            if not done.cancelled() and done.exception() is not None:
+                log.error("sandbox background work failed", exc_info=done.exception())
+
+        task.add_done_callback(finished)
 
     def dm_channel(self, user: User) -> Channel:
         for channel in self.channels.values():
