@@ -13,8 +13,8 @@ from bot.settings import Secret, Settings
 from bot.storage import Database
 
 TOKEN = "test-token." + "x" * 60
-# Commands that fail in the ways the error handler must cover; loaded only by the tests that need them.
-FAILING_EXTENSION = "tests.failing_cog"
+# Commands that only the tests load (failures on purpose, autocomplete).
+EXTRA_COMMANDS = "tests.extra_commands"
 
 
 @pytest.fixture
@@ -46,7 +46,7 @@ async def sandbox() -> AsyncIterator[Sandbox]:
 async def running(sandbox: Sandbox, tmp_path: Path, canon: Canon) -> AsyncIterator[RunningBot]:
     """The real bot, connected to the sandbox, with the commands the error tests need."""
     async with RunningBot(
-        sandbox, tmp_path / "heartbot.db", canon=canon, extensions=(*EXTENSIONS, FAILING_EXTENSION)
+        sandbox, tmp_path / "heartbot.db", canon=canon, extensions=(*EXTENSIONS, EXTRA_COMMANDS)
     ) as bot:
         yield bot
 

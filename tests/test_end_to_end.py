@@ -14,7 +14,7 @@ from bot.canon import Canon
 from bot.sandbox.harness import Actor, RunningBot
 from bot.sandbox.server import GUILD_NAME, Sandbox
 from bot.tree import UNEXPECTED
-from tests.conftest import FAILING_EXTENSION
+from tests.conftest import EXTRA_COMMANDS
 
 
 async def test_the_bot_logs_in_and_sees_the_guild(running: RunningBot, sandbox: Sandbox) -> None:
@@ -75,7 +75,7 @@ async def test_changed_commands_are_synced_on_the_next_start(
     async with RunningBot(sandbox, tmp_path / "heartbot.db", canon=canon, extensions=EXTENSIONS):
         pass
     async with RunningBot(
-        sandbox, tmp_path / "heartbot.db", canon=canon, extensions=(*EXTENSIONS, FAILING_EXTENSION)
+        sandbox, tmp_path / "heartbot.db", canon=canon, extensions=(*EXTENSIONS, EXTRA_COMMANDS)
     ):
         pass
     first, second = sandbox.command_syncs

@@ -16,7 +16,7 @@ from bot.sandbox.commands import ScriptError
 from bot.sandbox.harness import RunningBot
 from bot.sandbox.script import ScriptRunner, parse_duration
 from bot.sandbox.server import Sandbox
-from tests.conftest import FAILING_EXTENSION
+from tests.conftest import EXTRA_COMMANDS
 
 
 async def _lines(text: str) -> AsyncIterator[tuple[int, str]]:
@@ -117,7 +117,7 @@ async def test_bad_lines_fail_the_script_but_the_rest_runs(sandbox: Sandbox, run
 
 
 async def test_a_broken_discord_rule_fails_the_script(sandbox: Sandbox, tmp_path: Path) -> None:
-    async with RunningBot(sandbox, tmp_path / "db", extensions=(FAILING_EXTENSION,)) as bot:
+    async with RunningBot(sandbox, tmp_path / "db", extensions=(EXTRA_COMMANDS,)) as bot:
         status, _, err = await run(sandbox, bot, "alice: /late\nwait 5s\n")
     assert status == 1
     assert "line 1: the bot did not answer within 3 seconds" in err

@@ -1,4 +1,4 @@
-"""Commands that fail on purpose, so the tests can watch what users see when things go wrong."""
+"""Commands only the tests load: ones that fail on purpose, and one that suggests as you type."""
 
 from __future__ import annotations
 
