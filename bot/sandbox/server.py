@@ -176,11 +176,8 @@ class Sandbox:
 
     async def _unknown(self, request: web.Request) -> web.Response:
         self.violation(f"unknown route {request.method} {request.path}")
-        return web.Response(
-            status=404,
-            body=b'{"message": "404: Not Found", "code": 0}',
-            headers={"Content-Type": "application/json"},
-        )
+        body = b'{"message": "404: Not Found", "code": 0}'
+        return web.Response(status=404, body=body, headers={"Content-Type": "application/json"})
 
     # -- bookkeeping ---------------------------------------------------------------------------------
 
@@ -207,7 +204,6 @@ class Sandbox:
         """Wait until the bot has sent no request for `quiet` seconds: the script runner's settle step."""
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
-        seen = -1
         while loop.time() < deadline:
             seen = len(self.requests)
             await asyncio.sleep(quiet)
@@ -221,8 +217,8 @@ class Sandbox:
             if interaction.acknowledged_at is None and interaction.response_type is None:
                 if now - interaction.created_at <= ACK_WINDOW:
                     pending.append(interaction)
-                elif not interaction.payload.get("_expired"):
-                    interaction.payload["_expired"] = True
+                elif not interaction.expired:
+                    interaction.expired = True
                     self.violation(f"interaction {interaction.id} was not acknowledged within 3 seconds")
         return pending
 

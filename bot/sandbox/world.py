@@ -292,6 +292,7 @@ class Interaction:
     response_type: int | None = None
     original_message_id: int | None = None
     ephemeral: bool = False
+    expired: bool = False  # not acknowledged in time, already reported
     autocomplete_choices: list[dict[str, Any]] | None = None
     modal: dict[str, Any] | None = None
 

@@ -390,24 +390,15 @@ async def test_ids_made_after_the_clock_moved_carry_the_sandboxs_time(
     assert [made.id for made in (webhook, thread, event) if not made_near(made.id, sandbox.now())] == []
 
 
-async def test_a_rate_limit_is_waited_out_and_the_message_still_arrives(
-    running: RunningBot, sandbox: Sandbox
+@pytest.mark.parametrize("status", [429, 500], ids=["rate-limited", "server-error"])
+async def test_a_failed_send_is_retried_and_the_message_still_arrives(
+    running: RunningBot, sandbox: Sandbox, status: int
 ) -> None:
     channel = general(running, sandbox)
-    sandbox.fail_requests("POST", r"/channels/\d+/messages$", 429)
+    sandbox.fail_requests("POST", r"/channels/\d+/messages$", status)
     sent = await channel.send("Patience")
     assert requests_to(sandbox, "POST", f"/channels/{channel.id}/messages") == 2
     assert [(o.message, o.content) for o in sandbox.observations] == [(sent.id, "Patience")]
-
-
-async def test_a_server_error_is_retried_and_the_message_still_arrives(
-    running: RunningBot, sandbox: Sandbox
-) -> None:
-    channel = general(running, sandbox)
-    sandbox.fail_requests("POST", r"/channels/\d+/messages$", 500)
-    sent = await channel.send("Try again")
-    assert requests_to(sandbox, "POST", f"/channels/{channel.id}/messages") == 2
-    assert [(o.message, o.content) for o in sandbox.observations] == [(sent.id, "Try again")]
 
 
 async def test_an_unknown_route_is_not_found_and_recorded(running: RunningBot, sandbox: Sandbox) -> None:
