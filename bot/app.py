@@ -12,15 +12,20 @@ from discord.ext import commands
 from bot.canon import Canon
 from bot.clock import Clock, SystemClock
 from bot.command_sync import sync_command_tree
+from bot.lookups import Lookups
+from bot.services.progress import ProgressService
+from bot.services.spoiler_levels import SpoilerLevelService
 from bot.settings import Settings
 from bot.storage import Database
 from bot.storage.command_sync import CommandSyncRepository
+from bot.storage.progress import ProgressRepository
+from bot.storage.spoiler_levels import SpoilerLevelRepository
 from bot.tree import HeartTree
 
 log = logging.getLogger(__name__)
 
 # Loaded in this order; one failing extension is logged and skipped.
-EXTENSIONS: tuple[str, ...] = ("cogs.meta",)
+EXTENSIONS: tuple[str, ...] = ("cogs.meta", "cogs.progress", "cogs.lookups", "cogs.config", "cogs.privacy")
 
 
 # What the invite link asks for (README): channel posts, and later the shield's reposts and watch parties.
@@ -76,6 +81,9 @@ class HeartBot(commands.Bot):
         self.failed_extensions: list[str] = []
         self.sync_on_start = sync_on_start
         self.command_sync_records = CommandSyncRepository(db)
+        self.lookups = Lookups(canon)
+        self.progress = ProgressService(ProgressRepository(db), canon, self.clock)
+        self.spoiler_levels = SpoilerLevelService(SpoilerLevelRepository(db), self.clock)
 
     async def setup_hook(self) -> None:
         await self.load_extensions()

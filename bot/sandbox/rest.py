@@ -262,6 +262,13 @@ class RestApi:
         stored = []
         for command in body:
             old = previous.get((command["name"], command.get("type", 1)))
+            if (
+                command.get("default_member_permissions") is not None
+            ):  # sent as a number, answered as a string
+                command = {
+                    **command,
+                    "default_member_permissions": str(command["default_member_permissions"]),
+                }
             stored.append(
                 {
                     "type": 1,
@@ -364,6 +371,11 @@ class RestApi:
                     "type": interaction.type,
                     "user": sandbox.users[interaction.user_id].payload(),
                     "authorizing_integration_owners": {"0": str(sandbox.guild.id)},
+                    **(
+                        {"interacted_message_id": str(interaction.source_message_id)}
+                        if interaction.source_message_id
+                        else {}
+                    ),
                 },
             )
             interaction.original_message_id, interaction.ephemeral = message.id, ephemeral

@@ -49,6 +49,21 @@ TOKEN_LIFETIME = timedelta(minutes=15)
 APPLICATION_FLAGS = {"presences": 1 << 13, "members": 1 << 15, "message_content": 1 << 19}
 
 
+def numbered(components: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Components as Discord stores them: each row and child gets an `id`, counting from 1."""
+    counter = 0
+
+    def number(component: dict[str, Any]) -> dict[str, Any]:
+        nonlocal counter
+        counter += 1
+        numbered_component = {**component, "id": component.get("id") or counter}
+        if "components" in component:
+            numbered_component["components"] = [number(child) for child in component["components"]]
+        return numbered_component
+
+    return [number(component) for component in components]
+
+
 class DiscordError(Exception):
     """An error answer exactly as Discord gives it: HTTP status, JSON error code, message."""
 
@@ -253,6 +268,10 @@ class Sandbox:
             )
         return channel
 
+    async def settle_background(self) -> None:
+        if self._tasks:
+            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+
     def _background(self, work: Coroutine[Any, Any, None]) -> None:
         """Run `work` soon, keeping a reference and logging its failure (for callers that cannot await)."""
         task = asyncio.get_running_loop().create_task(work)
@@ -370,7 +389,7 @@ class Sandbox:
     async def edit_message(self, message: Message, changes: dict[str, Any]) -> Message:
         for key in ("content", "embeds", "components"):
             if key in changes and changes[key] is not None:
-                setattr(message, key, changes[key])
+                setattr(message, key, numbered(changes[key]) if key == "components" else changes[key])
         if "flags" in changes and changes["flags"] is not None:
             message.flags = (message.flags & EPHEMERAL) | (changes["flags"] & ~EPHEMERAL)
         was_loading, message.loading = message.loading, False
@@ -404,7 +423,7 @@ class Sandbox:
             author=author,
             content=body.get("content") or "",
             embeds=body.get("embeds") or [],
-            components=body.get("components") or [],
+            components=numbered(body.get("components") or []),
             flags=body.get("flags") or 0,
             created_at=self.clock.now(),
             **extra,
@@ -417,6 +436,7 @@ class Sandbox:
         user, channel = self.user(user_name), self.channel(channel_name)
         mentions = [self.bot_user.id] if f"<@{self.bot_user.id}>" in text else []
         message = self.new_message(channel, user.payload(), {"content": text}, mention_ids=mentions)
+        await self.settle_background()
         return await self.add_message(message)
 
     def commands_for(self, guild_id: int | None) -> list[dict[str, Any]]:
@@ -498,6 +518,7 @@ class Sandbox:
             source_message_id=message.id if message else None,
         )
         self.interactions[interaction_id] = interaction
+        await self.settle_background()  # channels the options named reach the bot before the interaction
         await self.gateway.dispatch("INTERACTION_CREATE", payload)
         return interaction
 

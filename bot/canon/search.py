@@ -1,0 +1,156 @@
+"""Find episodes and characters from what fans type: codes, titles, names, actors, with typos."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from rapidfuzz import fuzz, process, utils
+
+from bot.canon.models import Canon, Character, Episode, EpisodeCode, Season
+from bot.errors import BadInput, NotFound
+from bot.text import quote
+
+MAX_QUERY = 100
+MAX_CHOICES = 25  # Discord's limit for autocomplete
+_CODE = re.compile(r"s?\s*(\d{1,2})\s*[ex]\s*(\d{1,2})", re.IGNORECASE)  # S2E3, s2e3, 2x03, S2 E3
+_CUTOFF = 70
+
+
+def _clean(query: str, what: str, example: str) -> str:
+    text = " ".join(query.split())
+    if not text:
+        raise BadInput(f"Type {what}, for example {example}.")
+    if len(text) > MAX_QUERY:
+        raise BadInput(f"That's too long to be {what}; try something like {example}.")
+    return text
+
+
+class CanonIndex:
+    """Lookups over the canon, built once; everything answers from memory."""
+
+    def __init__(self, canon: Canon) -> None:
+        self.canon = canon
+        self._episodes = {episode.code: episode for episode in canon.episodes}
+        self._episode_names = {
+            episode.code: f"{episode.code} · {episode.title}" for episode in canon.episodes
+        }
+        self._episode_keys = {code: utils.default_process(name) for code, name in self._episode_names.items()}
+        self._characters = {character.id: character for character in canon.characters}
+        self._character_keys = {
+            character.id: utils.default_process(
+                " ".join((character.name, character.actor, *character.aliases))
+            )
+            for character in canon.characters
+        }
+
+    # -- episodes ------------------------------------------------------------------------------------
+
+    def episode_label(self, code: EpisodeCode) -> str:
+        return self._episode_names.get(code, str(code))
+
+    def parse_code(self, query: str) -> EpisodeCode | None:
+        match = _CODE.fullmatch(query.strip())
+        return EpisodeCode(int(match[1]), int(match[2])) if match else None
+
+    def episode(self, query: str) -> Episode:
+        text = _clean(query, "an episode code or title", "S2E3 or Promise")
+        code = self.parse_code(text)
+        if code is not None:
+            if code in self._episodes:
+                return self._episodes[code]
+            raise NotFound(f"There's no episode {code}: each of the 3 seasons has 8 episodes (S1E1 to S3E8).")
+        wanted = text.casefold()
+        for episode in self.canon.episodes:
+            if wanted in (episode.title.casefold(), self._episode_names[episode.code].casefold()):
+                return episode
+        best = process.extractOne(
+            utils.default_process(text), self._episode_keys, scorer=fuzz.WRatio, score_cutoff=85
+        )
+        if best is not None:
+            return self._episodes[best[2]]
+        closest = self._closest(text, self._episode_keys, self._episode_names.get)
+        raise NotFound(f"I couldn't find an episode called {quote(text)}.{closest}")
+
+    def episode_choices(self, typed: str) -> list[tuple[str, str]]:
+        """Up to 25 (label, code) pairs for autocomplete; episode titles are spoiler-free."""
+        text = " ".join(typed.split())[:MAX_QUERY]
+        codes: Iterable[EpisodeCode]
+        if not text:
+            codes = list(self._episodes)[:MAX_CHOICES]
+        elif (code := self.parse_code(text)) is not None:
+            codes = [code] if code in self._episodes else []
+        else:
+            prefix = [
+                c for c, name in self._episode_names.items() if name.casefold().startswith(text.casefold())
+            ]
+            ranked = process.extract(
+                utils.default_process(text),
+                self._episode_keys,
+                scorer=fuzz.WRatio,
+                limit=MAX_CHOICES,
+                score_cutoff=50,
+            )
+            codes = list(dict.fromkeys([*prefix, *(match[2] for match in ranked)]))[:MAX_CHOICES]
+        return [(self._episode_names[code], str(code)) for code in codes]
+
+    def season(self, number: int) -> Season:
+        for season in self.canon.show.seasons:
+            if season.number == number:
+                return season
+        count = len(self.canon.show.seasons)
+        raise NotFound(f"There's no season {number}; the show has seasons 1 to {count}.")
+
+    def episodes_of(self, season: int) -> list[Episode]:
+        return [episode for episode in self.canon.episodes if episode.code.season == season]
+
+    # -- characters ----------------------------------------------------------------------------------
+
+    def character(self, query: str, *, visible_at: EpisodeCode) -> Character:
+        """The character named (or played by the actor named); suggestions only name characters the reader
+        has met by `visible_at`."""
+        text = _clean(query, "a character or actor", "Charlie or Joe Locke")
+        wanted = text.casefold()
+        for character in self.canon.characters:
+            names = (character.id, character.name, character.actor, *character.aliases)
+            if wanted in (name.casefold() for name in names):
+                return character
+        best = process.extractOne(
+            utils.default_process(text), self._character_keys, scorer=fuzz.WRatio, score_cutoff=88
+        )
+        if best is not None and self._characters[best[2]].first_appearance <= visible_at:
+            return self._characters[best[2]]
+        met = {
+            cid: key
+            for cid, key in self._character_keys.items()
+            if self._characters[cid].first_appearance <= visible_at
+        }
+        closest = self._closest(text, met, lambda cid: self._characters[cid].name)
+        raise NotFound(f"I couldn't find a character or actor called {quote(text)}.{closest}")
+
+    def character_choices(self, typed: str, *, visible_at: EpisodeCode) -> list[tuple[str, str]]:
+        """Up to 25 (label, id) pairs: only characters the reader has met, so a suggestion never spoils."""
+        met = [c for c in self.canon.characters if c.first_appearance <= visible_at]
+        text = " ".join(typed.split())[:MAX_QUERY]
+        if text:
+            keys = {c.id: self._character_keys[c.id] for c in met}
+            ranked = process.extract(
+                utils.default_process(text), keys, scorer=fuzz.WRatio, limit=MAX_CHOICES, score_cutoff=50
+            )
+            met = [self._characters[match[2]] for match in ranked]
+        return [(f"{c.name} ({c.actor})", c.id) for c in met[:MAX_CHOICES]]
+
+    def characters_in(self, season: int | None) -> list[Character]:
+        chosen = [c for c in self.canon.characters if season is None or season in c.seasons]
+        return sorted(chosen, key=lambda c: (c.first_appearance, c.role != "main", c.name))
+
+    # -- suggestions ---------------------------------------------------------------------------------
+
+    @staticmethod
+    def _closest(text: str, keys: dict, label) -> str:  # type: ignore[type-arg, no-untyped-def]
+        ranked = process.extract(
+            utils.default_process(text), keys, scorer=fuzz.WRatio, limit=3, score_cutoff=40
+        )
+        if not ranked:
+            return ""
+        return " Closest: " + ", ".join(label(match[2]) for match in ranked) + "."

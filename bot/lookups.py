@@ -1,0 +1,157 @@
+"""The lookups as documents: every piece of plot text tagged with the episode that reveals it.
+
+What a reader actually sees is decided later, by bot.spoilers.render, for whoever reads.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.canon import Canon, Character, Episode, EpisodeCode
+from bot.canon.search import CanonIndex
+from bot.errors import NotFound
+from bot.spoilers import Document, Section, Tagged
+
+WARNING_NAMES = {
+    "self-harm": "self-harm",
+    "eating-disorder": "eating disorder",
+    "homophobia": "homophobia",
+    "transphobia": "transphobia",
+    "biphobia": "biphobia",
+    "bullying": "bullying",
+    "outing": "outing",
+    "mental-health": "mental health",
+    "alcohol": "alcohol",
+    "sexual-content": "sexual content",
+    "family-conflict": "family conflict",
+    "grief": "grief",
+    "non-consent": "non-consent",
+}
+KINDS = ("episode", "season", "cast", "character", "trivia")
+
+
+def with_note(text: str, warnings: tuple[str, ...]) -> str:
+    """A content note goes first, inside the same spoiler, so a reader meets it before the detail."""
+    if not warnings:
+        return text
+    return f"(Content note: {', '.join(WARNING_NAMES.get(w, w) for w in warnings)}) {text}"
+
+
+def long_date(episode: Episode) -> str:
+    return f"{episode.released.day} {episode.released:%B %Y}"
+
+
+@dataclass(frozen=True, slots=True)
+class Lookup:
+    """A document, and the key that rebuilds it (for the Reveal button after a restart)."""
+
+    kind: str
+    key: str
+    document: Document
+
+
+class Lookups:
+    def __init__(self, canon: Canon) -> None:
+        self.canon = canon
+        self.index = CanonIndex(canon)
+
+    def rebuild(self, kind: str, key: str) -> Lookup:
+        """The same lookup again, from the kind and key a Reveal button carries."""
+        if kind == "episode":
+            return self.episode(key)
+        if kind == "season":
+            return self.season(int(key))
+        if kind == "cast":
+            return self.cast(int(key) if key else None)
+        if kind == "character":
+            return self.character_by_id(key)
+        if kind == "trivia":
+            return self.trivia(key or None)
+        raise NotFound("That button belongs to something I no longer know about.")
+
+    def episode(self, query: str) -> Lookup:
+        episode = self.index.episode(query)
+        label = self.index.episode_label(episode.code)
+        facts = [("Released", Tagged(long_date(episode)))]
+        if episode.runtime_minutes:
+            facts.append(("Runtime", Tagged(f"{episode.runtime_minutes} minutes")))
+        beats = tuple(Tagged(with_note(b.text, b.warnings), b.reveals) for b in episode.beats)
+        sections = [Section("What happens", beats)]
+        trivia = tuple(Tagged(t.text, t.reveals) for t in self.canon.trivia if t.reveals == episode.code)
+        if trivia:
+            sections.append(Section("Behind the scenes", trivia))
+        document = Document(
+            title=Tagged(label),
+            title_fallback=label,
+            summary=(Tagged(episode.logline),),
+            facts=tuple(facts),
+            sections=tuple(sections),
+        )
+        return Lookup("episode", str(episode.code), document)
+
+    def season(self, number: int) -> Lookup:
+        season = self.index.season(number)
+        episodes = tuple(
+            Tagged(f"**{self.index.episode_label(e.code)}**: {e.logline}")
+            for e in self.index.episodes_of(number)
+        )
+        released = f"{season.released.day} {season.released:%B %Y}"
+        document = Document(
+            title=Tagged(f"Season {number}"),
+            title_fallback=f"Season {number}",
+            summary=(Tagged(season.synopsis),),
+            facts=(("Released", Tagged(released)), ("Episodes", Tagged(str(season.episode_count)))),
+            sections=(Section("Episodes", episodes),),
+        )
+        return Lookup("season", str(number), document)
+
+    def cast(self, season: int | None) -> Lookup:
+        if season is not None:
+            self.index.season(season)  # refuses seasons that do not exist
+        title = f"Season {season} cast" if season else "Cast"
+        lines = tuple(
+            Tagged(f"**{c.name}**: {c.actor}", c.first_appearance) for c in self.index.characters_in(season)
+        )
+        document = Document(
+            title=Tagged(title), title_fallback=title, sections=(Section("Who plays whom", lines),)
+        )
+        return Lookup("cast", str(season or ""), document)
+
+    def character(self, query: str, *, visible_at: EpisodeCode) -> Lookup:
+        return self._character(self.index.character(query, visible_at=visible_at))
+
+    def character_by_id(self, character_id: str) -> Lookup:
+        for character in self.canon.characters:
+            if character.id == character_id:
+                return self._character(character)
+        raise NotFound("That button belongs to a character I no longer know about.")
+
+    def _character(self, character: Character) -> Lookup:
+        met = character.first_appearance  # everything about a character waits until they appear
+        facts = tuple(Tagged(with_note(f.text, f.warnings), f.reveals) for f in character.facts)
+        seasons = ", ".join(str(s) for s in character.seasons)
+        document = Document(
+            title=Tagged(character.name, met),
+            title_fallback="Character",
+            summary=(Tagged(f"**{character.name}**: {character.description}", met),),
+            facts=(
+                ("Played by", Tagged(character.actor, met)),
+                ("First appears", Tagged(self.index.episode_label(met), met)),
+                ("Seasons", Tagged(seasons, met)),
+            ),
+            sections=(Section("What we learn", facts),) if facts else (),
+        )
+        return Lookup("character", character.id, document)
+
+    def trivia(self, episode_query: str | None) -> Lookup:
+        if episode_query:
+            episode = self.index.episode(episode_query)
+            items = [t for t in self.canon.trivia if t.reveals == episode.code]
+            title, key = f"Behind the scenes: {self.index.episode_label(episode.code)}", str(episode.code)
+        else:
+            items, title, key = sorted(self.canon.trivia, key=lambda t: t.reveals), "Behind the scenes", ""
+        lines = tuple(Tagged(t.text, t.reveals) for t in items) or (
+            Tagged("No trivia recorded for this one yet."),
+        )
+        document = Document(title=Tagged(title), title_fallback=title, sections=(Section("Trivia", lines),))
+        return Lookup("trivia", key, document)

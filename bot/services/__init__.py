@@ -1,0 +1,1 @@
+"""Plain services between the cogs and storage: no discord.py objects here."""

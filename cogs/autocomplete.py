@@ -1,0 +1,20 @@
+"""Autocomplete shared by the commands that take an episode or a character: answered from memory."""
+
+from __future__ import annotations
+
+import discord
+from discord import app_commands
+
+from bot.presenter import bot_of
+
+
+async def episodes(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
+    index = bot_of(interaction).lookups.index
+    return [app_commands.Choice(name=label, value=code) for label, code in index.episode_choices(current)]
+
+
+async def characters(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
+    bot = bot_of(interaction)
+    reader = await bot.progress.reader(interaction.user.id)  # only characters this reader has met
+    choices = bot.lookups.index.character_choices(current, visible_at=reader.level)
+    return [app_commands.Choice(name=label, value=key) for label, key in choices]

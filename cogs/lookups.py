@@ -1,0 +1,77 @@
+"""Episode, season, cast, character and trivia lookups: private by default, `share:true` to post."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.presenter import RevealButton, answer
+from cogs import autocomplete
+
+if TYPE_CHECKING:
+    from bot.app import HeartBot
+
+SHARE = "Post it in this channel for everyone (hidden to this channel's spoiler level)"
+
+
+class Lookups(commands.Cog):
+    def __init__(self, bot: HeartBot) -> None:
+        self.bot = bot
+
+    async def cog_load(self) -> None:
+        self.bot.add_dynamic_items(RevealButton)  # Reveal buttons keep working after a restart
+
+    async def cog_unload(self) -> None:
+        self.bot.remove_dynamic_items(RevealButton)
+
+    @app_commands.command(name="episode")
+    @app_commands.describe(episode="A code like S2E3 or 2x03, or a title like Promise", share=SHARE)
+    @app_commands.autocomplete(episode=autocomplete.episodes)
+    async def episode(self, interaction: discord.Interaction, episode: str, share: bool = False) -> None:
+        """An episode: release date, runtime, what happens and trivia, hidden past your progress."""
+        await answer(interaction, self.bot.lookups.episode(episode), share=share)
+
+    @app_commands.command(name="season")
+    @app_commands.describe(season="1, 2 or 3", share=SHARE)
+    async def season(
+        self, interaction: discord.Interaction, season: app_commands.Range[int, 1, 3], share: bool = False
+    ) -> None:
+        """A season's release date and its episodes, with spoiler-free summaries."""
+        await answer(interaction, self.bot.lookups.season(season), share=share)
+
+    @app_commands.command(name="cast")
+    @app_commands.describe(season="Only this season's cast (1, 2 or 3)", share=SHARE)
+    async def cast(
+        self,
+        interaction: discord.Interaction,
+        season: app_commands.Range[int, 1, 3] | None = None,
+        share: bool = False,
+    ) -> None:
+        """Who plays whom; characters you haven't met yet stay hidden."""
+        await answer(interaction, self.bot.lookups.cast(season), share=share)
+
+    @app_commands.command(name="character")
+    @app_commands.describe(
+        name="A character or the actor who plays them, e.g. Charlie or Joe Locke", share=SHARE
+    )
+    @app_commands.autocomplete(name=autocomplete.characters)
+    async def character(self, interaction: discord.Interaction, name: str, share: bool = False) -> None:
+        """A character: who plays them, when they first appear, what we learn; hidden past your progress."""
+        reader = await self.bot.progress.reader(interaction.user.id)
+        await answer(interaction, self.bot.lookups.character(name, visible_at=reader.level), share=share)
+
+    @app_commands.command(name="trivia")
+    @app_commands.describe(episode="Only this episode's trivia: a code or a title", share=SHARE)
+    @app_commands.autocomplete(episode=autocomplete.episodes)
+    async def trivia(
+        self, interaction: discord.Interaction, episode: str | None = None, share: bool = False
+    ) -> None:
+        """Behind-the-scenes facts, hidden past your progress."""
+        await answer(interaction, self.bot.lookups.trivia(episode), share=share)
+
+
+async def setup(bot: HeartBot) -> None:
+    await bot.add_cog(Lookups(bot))

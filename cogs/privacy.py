@@ -1,0 +1,84 @@
+"""/privacy: see everything stored about you, or erase it."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import TYPE_CHECKING
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.presenter import bot_of
+
+if TYPE_CHECKING:
+    from bot.app import HeartBot
+
+
+class DeleteMyData(discord.ui.DynamicItem[discord.ui.Button], template=r"privacy:delete:(?P<user_id>\d+)"):
+    """The confirmation for /privacy delete; only the member who asked may press it."""
+
+    def __init__(self, user_id: int) -> None:
+        super().__init__(
+            discord.ui.Button(
+                label="Delete my data",
+                style=discord.ButtonStyle.danger,
+                custom_id=f"privacy:delete:{user_id}",
+            )
+        )
+        self.user_id = user_id
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Button, match: re.Match[str]
+    ) -> DeleteMyData:
+        return cls(int(match["user_id"]))
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        if interaction.user.id != self.user_id:
+            await interaction.response.send_message("That button is for someone else.", ephemeral=True)
+            return
+        await bot_of(interaction).progress.delete(self.user_id)
+        await interaction.response.edit_message(
+            content="Done: everything I stored about you is gone. Nice to meet you again, any time.",
+            view=None,
+        )
+
+
+class Privacy(commands.GroupCog, group_name="privacy"):
+    """What heartbot stores about you, and how to erase it."""
+
+    def __init__(self, bot: HeartBot) -> None:
+        self.bot = bot
+        super().__init__()
+
+    async def cog_load(self) -> None:
+        self.bot.add_dynamic_items(DeleteMyData)  # the confirmation keeps working after a restart
+
+    async def cog_unload(self) -> None:
+        self.bot.remove_dynamic_items(DeleteMyData)
+
+    @app_commands.command(name="export")
+    async def export(self, interaction: discord.Interaction) -> None:
+        """Get everything I store about you."""
+        stored = await self.bot.progress.export(interaction.user.id)
+        text = json.dumps(stored, indent=2)
+        await interaction.response.send_message(
+            f"Everything I store about you (only you can see this):\n```json\n{text}\n```", ephemeral=True
+        )
+
+    @app_commands.command(name="delete")
+    async def delete(self, interaction: discord.Interaction) -> None:
+        """Erase everything I store about you (asks you to confirm first)."""
+        view = discord.ui.View(timeout=None)
+        view.add_item(DeleteMyData(interaction.user.id))
+        await interaction.response.send_message(
+            "This erases your progress and settings for good. Press the button to confirm, or ignore it.",
+            view=view,
+            ephemeral=True,
+        )
+
+
+async def setup(bot: HeartBot) -> None:
+    await bot.add_cog(Privacy(bot))

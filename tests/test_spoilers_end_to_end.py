@@ -1,0 +1,224 @@
+"""Progress, lookups and spoiler levels, as members and admins see them through the sandbox."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from bot.canon import Canon, EpisodeCode
+from bot.sandbox.harness import Actor, RunningBot
+from bot.sandbox.observe import Observation
+from bot.sandbox.server import Sandbox
+from bot.spoilers import spoilered_parts, visible_text
+
+
+def beats(canon: Canon, code: str) -> list[str]:
+    episode = canon.episode(EpisodeCode.parse(code))
+    assert episode is not None
+    return [beat.text for beat in episode.beats]
+
+
+def shown(observation: Observation, text: str) -> bool:
+    return text in visible_text(observation.text)
+
+
+def wrapped(observation: Observation, text: str) -> bool:
+    return any(text in part for part in spoilered_parts(observation.text))
+
+
+async def ask(actor: Actor, command: str) -> Observation:
+    return await actor.reply_to(await actor.run(command))
+
+
+# -- progress ------------------------------------------------------------------------------------------
+
+
+async def test_set_progress_by_code_title_or_2x03(alice: Actor) -> None:
+    for typed, expected in [
+        ("S2E3", "S2E3 · Promise"),
+        ("promise", "S2E3 · Promise"),
+        ("2x04", "S2E4 · Challenge"),
+    ]:
+        reply = await ask(alice, f'/progress set episode:"{typed}"')
+        assert reply.visible_to == "alice"
+        assert expected in reply.content
+    reply = await ask(alice, "/progress show")
+    assert "You've watched up to **S2E4 · Challenge**" in reply.content
+
+
+async def test_next_moves_one_episode_on(alice: Actor) -> None:
+    assert "S1E1 · Meet" in (await ask(alice, "/progress next")).content
+    await ask(alice, "/progress set episode:S1E8")
+    assert "S2E1 · Out" in (await ask(alice, "/progress next")).content
+
+
+async def test_next_after_the_last_episode_says_so_and_changes_nothing(alice: Actor) -> None:
+    await ask(alice, "/progress set episode:S3E8")
+    reply = await ask(alice, "/progress next")
+    assert reply.content == "You've watched everything up to S3E8, the last episode so far."
+    assert "S3E8" in (await ask(alice, "/progress show")).content
+
+
+async def test_reset_forgets_progress(alice: Actor) -> None:
+    await ask(alice, "/progress set episode:S2E2")
+    await ask(alice, "/progress reset")
+    assert "you haven't set your progress" in (await ask(alice, "/progress show")).content.lower()
+
+
+@pytest.mark.parametrize(
+    ("typed", "answer"),
+    [
+        ("S9E9", "There's no episode S9E9"),
+        ("S2E9", "There's no episode S2E9"),
+        ("zzzzzz", "I couldn't find an episode called “zzzzzz”."),
+        ("x" * 300, "That's too long to be an episode code or title"),
+        ("@everyone", "I couldn't find an episode called “@\u200beveryone”."),
+    ],
+)
+async def test_bad_episodes_get_a_short_private_answer_and_store_nothing(
+    alice: Actor, typed: str, answer: str
+) -> None:
+    reply = await ask(alice, f'/progress set episode:"{typed}"')
+    assert reply.visible_to == "alice"
+    assert reply.content.startswith(answer)
+    assert "haven't set your progress" in (await ask(alice, "/progress show")).content
+
+
+# -- lookups and the renderer --------------------------------------------------------------------------
+
+
+async def test_episode_past_your_progress_is_wrapped(alice: Actor, canon: Canon) -> None:
+    await ask(alice, "/progress set episode:S2E4")
+    later = await ask(alice, "/episode episode:S2E5")
+    assert later.embeds[0]["title"] == "S2E5 · Heat"
+    assert shown(later, canon.episode(EpisodeCode(2, 5)).logline)  # type: ignore[union-attr]
+    for text in beats(canon, "S2E5"):
+        assert not shown(later, text)
+        assert wrapped(later, text)
+    earlier = await ask(alice, "/episode episode:S2E3")
+    for text in beats(canon, "S2E3"):
+        assert shown(earlier, text)
+
+
+async def test_hide_mode_leaves_later_details_out_with_a_note(alice: Actor, canon: Canon) -> None:
+    await ask(alice, "/progress set episode:S2E4")
+    await ask(alice, "/progress mode mode:hide")
+    reply = await ask(alice, "/episode episode:S2E5")
+    assert all(text not in reply.text for text in beats(canon, "S2E5"))
+    assert "left out" in reply.text
+
+
+async def test_first_lookup_without_progress_explains_once(alice: Actor) -> None:
+    await alice.run("/season season:1")
+    hint = await alice.wait_to_see(lambda o: o.content.startswith("Tip: you haven't told me"))
+    assert hint.visible_to == "alice"
+    await ask(alice, "/season season:2")
+    assert len([o for o in alice.sees() if o.content.startswith("Tip:")]) == 1
+
+
+async def test_a_character_you_have_not_met_is_not_named(alice: Actor) -> None:
+    await ask(alice, "/progress set episode:S1E8")
+    reply = await ask(alice, "/character name:Geoff")
+    assert reply.embeds[0]["title"] == "Character"
+    assert "Geoff" not in visible_text(reply.text)
+    assert "Eddie Marsan" not in visible_text(reply.text)
+
+
+async def test_cast_at_s1e8_names_no_later_characters(alice: Actor, canon: Canon) -> None:
+    await ask(alice, "/progress set episode:S1E8")
+    reply = await ask(alice, "/cast")
+    seen = visible_text(reply.text)
+    for character in canon.characters:
+        assert (character.name in seen) == (character.first_appearance <= EpisodeCode(1, 8)), character.name
+
+
+async def test_character_suggestions_only_name_characters_you_have_met(
+    running: RunningBot, sandbox: Sandbox
+) -> None:
+    sandbox.user("alice")
+    names = {choice["name"] for choice in await sandbox.autocomplete("alice", "character name:e")}
+    assert not any("Geoff" in name or "Diane" in name for name in names)
+
+
+async def test_episode_autocomplete_offers_codes_and_titles(running: RunningBot, sandbox: Sandbox) -> None:
+    choices = await sandbox.autocomplete("alice", "episode episode:prom")
+    assert choices[0] == {"name": "S2E3 · Promise", "value": "S2E3"}
+
+
+# -- shared lookups, channel levels and the Reveal button -----------------------------------------------
+
+
+async def test_shared_lookup_uses_the_channel_level_and_reveals_privately(
+    alice: Actor, bob: Actor, canon: Canon
+) -> None:
+    await ask(alice, "/progress set episode:S2E4")
+    await alice.run("/episode episode:S2E3 share:true")
+    post = await bob.wait_to_see(lambda o: o.visible_to == "everyone" and o.author == "heartbot")
+    assert post.buttons == ["Reveal for me"]
+    assert all(wrapped(post, text) for text in beats(canon, "S2E3"))
+    await alice.click("Reveal for me")
+    revealed = await alice.wait_to_see(
+        lambda o: o.visible_to == "alice" and "S2E3" in o.text and o.message > post.message
+    )
+    assert all(shown(revealed, text) for text in beats(canon, "S2E3"))
+    assert [o for o in bob.sees() if o.message == revealed.message] == []
+
+
+async def test_reveal_works_after_a_restart(alice: Actor, running: RunningBot, canon: Canon) -> None:
+    await ask(alice, "/progress set episode:S3E8")
+    await alice.run("/episode episode:S2E5 share:true")
+    await alice.wait_to_see(lambda o: o.visible_to == "everyone")
+    await running.restart()
+    await alice.click("Reveal for me")
+    revealed = await alice.wait_to_see(lambda o: o.visible_to == "alice" and "S2E5" in o.text)
+    assert all(shown(revealed, text) for text in beats(canon, "S2E5"))
+
+
+async def test_config_needs_manage_server(alice: Actor) -> None:
+    reply = await ask(alice, "/config baseline episode:S3E8")
+    assert reply.content == "You need the Manage Server permission to use this command."
+    assert reply.visible_to == "alice"
+
+
+async def test_baseline_and_spoiler_channels_raise_what_shared_posts_show(
+    sandbox: Sandbox, running: RunningBot, canon: Canon
+) -> None:
+    admin, alice = Actor(sandbox, "admin"), Actor(sandbox, "alice")
+    await ask(admin, "/config baseline episode:S1E8")
+    await ask(admin, "/config spoiler-channel set channel:#s2-spoilers up-to:S2E8")
+    settings = await ask(admin, "/config show")
+    assert "Baseline (every channel): **S1E8 · Boyfriend**" in settings.content
+    assert "up to **S2E8 · Perfect**" in settings.content
+    await alice.run("/episode episode:S2E5 share:true", channel="s2-spoilers")
+    post = await alice.wait_to_see(lambda o: o.channel == "s2-spoilers" and o.author == "heartbot")
+    assert all(shown(post, text) for text in beats(canon, "S2E5"))
+    await alice.run("/episode episode:S2E5 share:true")
+    general = await alice.wait_to_see(lambda o: o.channel == "general" and o.author == "heartbot")
+    assert all(wrapped(general, text) for text in beats(canon, "S2E5"))
+
+
+# -- privacy -------------------------------------------------------------------------------------------
+
+
+async def test_export_shows_everything_stored(alice: Actor) -> None:
+    await ask(alice, "/progress set episode:S2E3")
+    reply = await ask(alice, "/privacy export")
+    stored = json.loads(reply.content.split("```json\n", 1)[1].rsplit("\n```", 1)[0])
+    assert stored["watched_up_to"] == "S2E3"
+    assert stored["spoiler_mode"] == "wrap"
+
+
+async def test_delete_asks_first_then_erases(alice: Actor, sandbox: Sandbox) -> None:
+    await ask(alice, "/progress set episode:S2E3")
+    question = await ask(alice, "/privacy delete")
+    assert question.buttons == ["Delete my data"]
+    assert "S2E3" in (await ask(alice, "/progress show")).content  # nothing gone before confirming
+    await alice.click("Delete my data")
+    await alice.wait_to_see(lambda o: o.action == "edit" and o.content.startswith("Done"))
+    assert json.loads(
+        (await ask(alice, "/privacy export")).content.split("```json\n")[1].split("\n```")[0]
+    ) == {
+        "user_id": str(sandbox.user("alice").id),
+        "stored": "nothing",
+    }
