@@ -45,11 +45,12 @@ def _names(definitions: list[dict[str, Any]]) -> str:
 
 
 def command_data(
-    commands: list[dict[str, Any]], text: str, resolver: Resolver, *, autocomplete: bool = False
+    commands: list[dict[str, Any]], text: str | list[str], resolver: Resolver, *, autocomplete: bool = False
 ) -> dict[str, Any]:
-    """`data` of an APPLICATION_COMMAND interaction for `text`, e.g. `progress set episode:S2E3`; with
-    `autocomplete`, of an APPLICATION_COMMAND_AUTOCOMPLETE one, the last option being typed."""
-    words = split_words(text.lstrip("/"))
+    """`data` of an APPLICATION_COMMAND interaction for `text`, e.g. `progress set episode:S2E3` (or those
+    words already split, for values no quoting could carry); with `autocomplete`, of an
+    APPLICATION_COMMAND_AUTOCOMPLETE one, the last option being typed."""
+    words = split_words(text.lstrip("/")) if isinstance(text, str) else list(text)
     if not words:
         raise ScriptError("no command given")
     command = next((c for c in commands if c["name"] == words[0] and c.get("type", 1) == 1), None)
@@ -133,6 +134,10 @@ def _value(
         channel = resolver.resolve_channel(raw.lstrip("#"))
         resolved.setdefault("channels", {})[channel["id"]] = channel
         return channel["id"]
+    if kind == STRING:
+        low, high = definition.get("min_length", 0), min(definition.get("max_length", 6000), 6000)
+        if not low <= len(raw) <= high:
+            raise ScriptError(f"option {name} takes {low} to {high} characters, got {len(raw)}")
     choices = definition.get("choices")
     if choices:
         for choice in choices:

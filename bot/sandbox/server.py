@@ -442,8 +442,11 @@ class Sandbox:
     def commands_for(self, guild_id: int | None) -> list[dict[str, Any]]:
         return self.commands.get(guild_id, []) + self.commands.get(None, [])
 
-    async def run_command(self, user_name: str, text: str, channel_name: str = "general") -> Interaction:
-        """`user_name` runs a slash command, e.g. `progress set episode:S2E3`, as the Discord client would."""
+    async def run_command(
+        self, user_name: str, text: str | list[str], channel_name: str = "general"
+    ) -> Interaction:
+        """`user_name` runs a slash command, e.g. `progress set episode:S2E3` (or its words, already split),
+        as the Discord client would."""
         user, channel = self.user(user_name), self.channel(channel_name)
         data = command_data(self.commands_for(self.guild.id), text, self)
         return await self._interact(2, user, channel, data)
