@@ -5,6 +5,7 @@ What a reader actually sees is decided later, by bot.spoilers.render, for whoeve
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 from bot.canon import Canon, Character, Episode, EpisodeCode
@@ -54,6 +55,12 @@ class Lookups:
     def __init__(self, canon: Canon) -> None:
         self.canon = canon
         self.index = CanonIndex(canon)
+        # The canon never changes while the bot runs: build each answer once (misses raise, and are not kept).
+        self.episode = functools.lru_cache(maxsize=1024)(self._episode)
+        self.trivia = functools.lru_cache(maxsize=1024)(self._trivia)
+        self.season = functools.lru_cache(maxsize=16)(self._season)
+        self.cast = functools.lru_cache(maxsize=16)(self._cast)
+        self.character_by_id = functools.lru_cache(maxsize=256)(self._character_by_id)
 
     def rebuild(self, kind: str, key: str) -> Lookup:
         """The same lookup again, from the kind and key a Reveal button carries."""
@@ -69,7 +76,7 @@ class Lookups:
             return self.trivia(key or None)
         raise NotFound("That button belongs to something I no longer know about.")
 
-    def episode(self, query: str) -> Lookup:
+    def _episode(self, query: str) -> Lookup:
         episode = self.index.episode(query)
         label = self.index.episode_label(episode.code)
         facts = [("Released", Tagged(long_date(episode)))]
@@ -89,7 +96,7 @@ class Lookups:
         )
         return Lookup("episode", str(episode.code), document)
 
-    def season(self, number: int) -> Lookup:
+    def _season(self, number: int) -> Lookup:
         season = self.index.season(number)
         episodes = tuple(
             Tagged(f"**{self.index.episode_label(e.code)}**: {e.logline}")
@@ -105,7 +112,7 @@ class Lookups:
         )
         return Lookup("season", str(number), document)
 
-    def cast(self, season: int | None) -> Lookup:
+    def _cast(self, season: int | None) -> Lookup:
         if season is not None:
             self.index.season(season)  # refuses seasons that do not exist
         title = f"Season {season} cast" if season else "Cast"
@@ -118,9 +125,9 @@ class Lookups:
         return Lookup("cast", str(season or ""), document)
 
     def character(self, query: str, *, visible_at: EpisodeCode) -> Lookup:
-        return self._character(self.index.character(query, visible_at=visible_at))
+        return self.character_by_id(self.index.character(query, visible_at=visible_at).id)
 
-    def character_by_id(self, character_id: str) -> Lookup:
+    def _character_by_id(self, character_id: str) -> Lookup:
         for character in self.canon.characters:
             if character.id == character_id:
                 return self._character(character)
@@ -143,7 +150,7 @@ class Lookups:
         )
         return Lookup("character", character.id, document)
 
-    def trivia(self, episode_query: str | None) -> Lookup:
+    def _trivia(self, episode_query: str | None) -> Lookup:
         if episode_query:
             episode = self.index.episode(episode_query)
             items = [t for t in self.canon.trivia if t.reveals == episode.code]

@@ -7,6 +7,7 @@ import logging
 import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
@@ -109,6 +110,7 @@ class RestApi:
     async def handle(self, request: web.Request) -> web.Response:
         sandbox = self.sandbox
         path = "/" + request.match_info["tail"]
+        arrived = sandbox.now()  # Discord's clocks start when a request arrives, not when it is handled
         try:
             body = await self._body(request)
         except DiscordError as error:
@@ -126,7 +128,7 @@ class RestApi:
                 if needs_auth and request.headers.get("Authorization") != f"Bot {sandbox.token}":
                     raise DiscordError(401, 0, "401: Unauthorized")
                 self._check_spec(request.method, path, body)
-                result = await handler(*match.groups(), body=body, query=request.query)
+                result = await handler(*match.groups(), body=body, query=request.query, arrived=arrived)
             except DiscordError as error:
                 return _response(error.status, error.body())
             if result is None:
@@ -310,13 +312,15 @@ class RestApi:
             self.sandbox.violation(f"interaction {interaction.id}: follow-up after the 15-minute window")
             raise DiscordError(401, 50027, "Invalid Webhook Token")
 
-    async def callback(self, interaction_id: str, interaction_token: str, *, body: Any, query: Any) -> Any:
+    async def callback(
+        self, interaction_id: str, interaction_token: str, *, body: Any, query: Any, arrived: datetime
+    ) -> Any:
         sandbox = self.sandbox
         interaction = self._interaction(int(interaction_id), interaction_token)
         if interaction.response_type is not None:
             sandbox.violation(f"interaction {interaction.id} was acknowledged twice")
             raise DiscordError(400, 40060, "Interaction has already been acknowledged.")
-        if sandbox.now() - interaction.created_at > ACK_WINDOW:
+        if arrived - interaction.created_at > ACK_WINDOW:
             sandbox.violation(f"interaction {interaction.id} was acknowledged after 3 seconds")
             raise DiscordError(404, 10062, "Unknown interaction")
         kind, data = body.get("type"), body.get("data") or {}
@@ -330,7 +334,7 @@ class RestApi:
             self._check("interaction update", limits.message_problems(data, creating=False))
         elif kind == 8:
             self._check("autocomplete", limits.autocomplete_problems(data))
-        interaction.response_type, interaction.acknowledged_at = kind, sandbox.now()
+        interaction.response_type, interaction.acknowledged_at = kind, arrived
         message = await self._respond(interaction, kind, data)
         sandbox.changed()
         if query.get("with_response") not in ("1", "true", "True"):
@@ -439,7 +443,9 @@ class RestApi:
         message, _interaction = self._webhook_message(webhook_id, webhook_token, message_id)
         await self.sandbox.delete_message(message)
 
-    async def execute_webhook(self, webhook_id: str, webhook_token: str, *, body: Any, query: Any) -> Any:
+    async def execute_webhook(
+        self, webhook_id: str, webhook_token: str, *, body: Any, query: Any, **_: Any
+    ) -> Any:
         sandbox = self.sandbox
         self._check("message", limits.message_problems(body))
         interaction = self._by_token(webhook_token) if int(webhook_id) == sandbox.application_id else None

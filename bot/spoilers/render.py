@@ -9,6 +9,7 @@ matter for that; `wrap` and `visible_text` are both built on it.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Callable, Iterable
@@ -335,6 +336,9 @@ class _Parts:
     more_facts: int = 0
 
 
+@functools.lru_cache(
+    maxsize=4096
+)  # pure, and documents and readers are frozen: the same answer twice is free
 def render(document: Document, reader: Reader) -> Rendered:
     """The document for this reader, as the parts of an embed."""
     title = document.title.text if reader.can_see(document.title.reveals) else document.title_fallback
