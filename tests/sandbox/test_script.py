@@ -12,10 +12,13 @@ from pathlib import Path
 
 import pytest
 
+from bot.canon import Canon, EpisodeCode
 from bot.sandbox.commands import ScriptError
 from bot.sandbox.harness import RunningBot
 from bot.sandbox.script import ScriptRunner, parse_duration
 from bot.sandbox.server import Sandbox
+from bot.settings import PROJECT_ROOT
+from bot.spoilers import visible_text
 from tests.conftest import EXTRA_COMMANDS
 
 
@@ -142,3 +145,43 @@ def test_durations(text: str, expected: timedelta) -> None:
 def test_unreadable_durations(text: str) -> None:
     with pytest.raises(ScriptError, match="cannot read the duration"):
         parse_duration(text)
+
+
+def test_the_spoiler_example_script(canon: Canon) -> None:
+    """examples/spoilers.txt: alice on S2E4 looks up S2E5 and S2E3, privately and shared, and reveals."""
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "sandbox", "--script", str(PROJECT_ROOT / "examples" / "spoilers.txt")],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={"PATH": "/usr/bin:/bin"},
+        stdin=subprocess.DEVNULL,
+    )
+    assert result.returncode == 0, result.stderr
+    seen = [json.loads(line) for line in result.stdout.splitlines()]
+    replies = [s for s in seen if s["author"] == "heartbot" and not s["content"].startswith("Got it")]
+    private_s2e5, private_s2e3, shared_s2e3, reveal_s2e3, shared_s2e5, reveal_s2e5 = replies
+
+    def text(observation: dict) -> str:
+        embed = observation["embeds"][0]
+        fields = "\n".join(f"{f['name']}\n{f['value']}" for f in embed["fields"])
+        return "\n".join(filter(None, [embed["title"], embed["description"], fields]))
+
+    s2e3, s2e5 = canon.episode(EpisodeCode(2, 3)), canon.episode(EpisodeCode(2, 5))
+    assert s2e3 is not None
+    assert s2e5 is not None
+    assert private_s2e5["visible_to"] == "alice"
+    assert private_s2e5["embeds"][0]["title"] == "S2E5 · Heat"
+    assert s2e5.logline in visible_text(text(private_s2e5))
+    assert all(b.text not in visible_text(text(private_s2e5)) for b in s2e5.beats)
+    assert all(b.text in visible_text(text(private_s2e3)) for b in s2e3.beats)
+    for shared, episode in [(shared_s2e3, s2e3), (shared_s2e5, s2e5)]:
+        assert (shared["visible_to"], shared["channel"], shared["buttons"]) == (
+            "everyone",
+            "general",
+            ["Reveal for me"],
+        )
+        assert all(b.text not in visible_text(text(shared)) for b in episode.beats)
+    assert reveal_s2e3["visible_to"] == "alice"
+    assert all(b.text in visible_text(text(reveal_s2e3)) for b in s2e3.beats)
+    assert all(b.text not in visible_text(text(reveal_s2e5)) for b in s2e5.beats)
