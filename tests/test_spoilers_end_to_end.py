@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import discord
 import pytest
 
 from bot.canon import Canon, EpisodeCode
@@ -222,3 +223,46 @@ async def test_delete_asks_first_then_erases(alice: Actor, sandbox: Sandbox) -> 
         "user_id": str(sandbox.user("alice").id),
         "stored": "nothing",
     }
+
+
+async def test_config_commands_are_hidden_from_members_without_manage_server(
+    running: RunningBot, sandbox: Sandbox
+) -> None:
+    [(_, commands)] = sandbox.command_syncs
+    config = next(command for command in commands if command["name"] == "config")
+    assert int(config["default_member_permissions"]) == discord.Permissions(manage_guild=True).value
+    assert config.get("contexts") == [0]  # servers only
+
+
+async def test_removing_a_spoiler_channel_returns_it_to_the_baseline(
+    sandbox: Sandbox, running: RunningBot
+) -> None:
+    admin = Actor(sandbox, "admin")
+    await ask(admin, "/config spoiler-channel set channel:#s3 up-to:S3E8")
+    assert (await ask(admin, "/config spoiler-channel remove channel:#s3")).content.endswith(
+        "back to the server's baseline."
+    )
+    again = await ask(admin, "/config spoiler-channel remove channel:#s3")
+    assert "isn't a spoiler channel" in again.content
+    assert "No spoiler channels" in (await ask(admin, "/config show")).content
+
+
+@pytest.mark.parametrize(
+    ("typed", "title"), [("promis", "S2E3 · Promise"), ("hEaT", "S2E5 · Heat"), ("2x5", "S2E5 · Heat")]
+)
+async def test_episode_lookups_tolerate_typos_and_case(alice: Actor, typed: str, title: str) -> None:
+    assert (await ask(alice, f"/episode episode:{typed}")).embeds[0]["title"] == title
+
+
+async def test_a_lookup_that_finds_nothing_offers_the_closest_matches(alice: Actor) -> None:
+    reply = await ask(alice, '/episode episode:"Prommmise night"')
+    assert reply.visible_to == "alice"
+    assert reply.content.startswith(
+        "I couldn't find an episode called “Prommmise night”. Closest: S2E3 · Promise"
+    )
+
+
+async def test_characters_by_actor_and_with_a_typo(alice: Actor) -> None:
+    await ask(alice, "/progress set episode:S3E8")
+    assert (await ask(alice, '/character name:"joe locke"')).embeds[0]["title"] == "Charlie Spring"
+    assert (await ask(alice, "/character name:Charlei")).embeds[0]["title"] == "Charlie Spring"

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping
+from typing import TypeVar
 
 from rapidfuzz import fuzz, process, utils
 
@@ -14,7 +15,7 @@ from bot.text import quote
 MAX_QUERY = 100
 MAX_CHOICES = 25  # Discord's limit for autocomplete
 _CODE = re.compile(r"s?\s*(\d{1,2})\s*[ex]\s*(\d{1,2})", re.IGNORECASE)  # S2E3, s2e3, 2x03, S2 E3
-_CUTOFF = 70
+K = TypeVar("K")
 
 
 def _clean(query: str, what: str, example: str) -> str:
@@ -37,12 +38,11 @@ class CanonIndex:
         }
         self._episode_keys = {code: utils.default_process(name) for code, name in self._episode_names.items()}
         self._characters = {character.id: character for character in canon.characters}
-        self._character_keys = {
-            character.id: utils.default_process(
-                " ".join((character.name, character.actor, *character.aliases))
-            )
+        self._character_names = [  # each name, actor and alias on its own, so a typo in one still matches
+            (utils.default_process(name), character.id)
             for character in canon.characters
-        }
+            for name in dict.fromkeys((character.name, character.actor, *character.aliases))
+        ]
 
     # -- episodes ------------------------------------------------------------------------------------
 
@@ -115,30 +115,36 @@ class CanonIndex:
             names = (character.id, character.name, character.actor, *character.aliases)
             if wanted in (name.casefold() for name in names):
                 return character
-        best = process.extractOne(
-            utils.default_process(text), self._character_keys, scorer=fuzz.WRatio, score_cutoff=88
-        )
-        if best is not None and self._characters[best[2]].first_appearance <= visible_at:
-            return self._characters[best[2]]
-        met = {
-            cid: key
-            for cid, key in self._character_keys.items()
-            if self._characters[cid].first_appearance <= visible_at
-        }
-        closest = self._closest(text, met, lambda cid: self._characters[cid].name)
-        raise NotFound(f"I couldn't find a character or actor called {quote(text)}.{closest}")
+        best = self._rank_characters(text, limit=1, cutoff=85)
+        if best and self._characters[best[0]].first_appearance <= visible_at:
+            return self._characters[best[0]]
+        met = {c.id for c in self.canon.characters if c.first_appearance <= visible_at}
+        closest = [self._characters[cid].name for cid in self._rank_characters(text, among=met, limit=3)]
+        hint = f" Closest: {', '.join(closest)}." if closest else ""
+        raise NotFound(f"I couldn't find a character or actor called {quote(text)}.{hint}")
 
     def character_choices(self, typed: str, *, visible_at: EpisodeCode) -> list[tuple[str, str]]:
         """Up to 25 (label, id) pairs: only characters the reader has met, so a suggestion never spoils."""
         met = [c for c in self.canon.characters if c.first_appearance <= visible_at]
         text = " ".join(typed.split())[:MAX_QUERY]
         if text:
-            keys = {c.id: self._character_keys[c.id] for c in met}
-            ranked = process.extract(
-                utils.default_process(text), keys, scorer=fuzz.WRatio, limit=MAX_CHOICES, score_cutoff=50
-            )
-            met = [self._characters[match[2]] for match in ranked]
+            ranked = self._rank_characters(text, among={c.id for c in met}, limit=MAX_CHOICES, cutoff=50)
+            met = [self._characters[cid] for cid in ranked]
         return [(f"{c.name} ({c.actor})", c.id) for c in met[:MAX_CHOICES]]
+
+    def _rank_characters(
+        self, text: str, *, among: set[str] | None = None, limit: int, cutoff: float = 40
+    ) -> list[str]:
+        """Ids of the characters best matching `text` by any of their names, best first, each once."""
+        names = [(key, cid) for key, cid in self._character_names if among is None or cid in among]
+        ranked = process.extract(
+            utils.default_process(text),
+            [key for key, _ in names],
+            scorer=fuzz.WRatio,
+            limit=None,
+            score_cutoff=cutoff,
+        )
+        return list(dict.fromkeys(names[index][1] for _, _, index in ranked))[:limit]
 
     def characters_in(self, season: int | None) -> list[Character]:
         chosen = [c for c in self.canon.characters if season is None or season in c.seasons]
@@ -147,7 +153,7 @@ class CanonIndex:
     # -- suggestions ---------------------------------------------------------------------------------
 
     @staticmethod
-    def _closest(text: str, keys: dict, label) -> str:  # type: ignore[type-arg, no-untyped-def]
+    def _closest(text: str, keys: Mapping[K, str], label: Callable[[K], str | None]) -> str:
         ranked = process.extract(
             utils.default_process(text), keys, scorer=fuzz.WRatio, limit=3, score_cutoff=40
         )

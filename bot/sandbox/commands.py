@@ -134,6 +134,10 @@ def _value(
         channel = resolver.resolve_channel(raw.lstrip("#"))
         resolved.setdefault("channels", {})[channel["id"]] = channel
         return channel["id"]
+    if kind in (INTEGER, NUMBER):
+        low, high = definition.get("min_value"), definition.get("max_value")
+        if (low is not None and value < low) or (high is not None and value > high):
+            raise ScriptError(f"option {name} takes a number from {low} to {high}, got {raw}")
     if kind == STRING:
         low, high = definition.get("min_length", 0), min(definition.get("max_length", 6000), 6000)
         if not low <= len(raw) <= high:
