@@ -8,6 +8,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.canon import EpisodeCode
 from bot.spoilers import Mode, describe_level
 from cogs import autocomplete
 
@@ -22,10 +23,8 @@ class Progress(commands.GroupCog, group_name="progress"):
         self.bot = bot
         super().__init__()
 
-    def _label(self, watched: object) -> str:
-        if watched is None:
-            return "nothing yet"
-        return self.bot.lookups.index.episode_label(watched)  # type: ignore[arg-type]
+    def _label(self, watched: EpisodeCode | None) -> str:
+        return "nothing yet" if watched is None else self.bot.lookups.index.episode_label(watched)
 
     @app_commands.command(name="set")
     @app_commands.describe(
