@@ -110,6 +110,10 @@ def run_sandbox(settings: Settings, script: Path | None, database: Path | None) 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
+    if args.command == "scan":  # needs no settings, token or database
+        from bot.scan import main as scan_main
+
+        return scan_main(["--watched", args.watched] if args.watched else [])
     load_dotenv(find_dotenv(usecwd=True))
     try:
         settings = Settings.from_env()

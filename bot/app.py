@@ -10,22 +10,32 @@ import discord
 from discord.ext import commands
 
 from bot.canon import Canon
+from bot.canon.lexicon import Lexicon, load_lexicon
 from bot.clock import Clock, SystemClock
 from bot.command_sync import sync_command_tree
 from bot.lookups import Lookups
 from bot.services.progress import ProgressService
+from bot.services.shield import ShieldService
 from bot.services.spoiler_levels import SpoilerLevelService
 from bot.settings import Settings
 from bot.storage import Database
 from bot.storage.command_sync import CommandSyncRepository
 from bot.storage.progress import ProgressRepository
+from bot.storage.shield import ShieldRepository
 from bot.storage.spoiler_levels import SpoilerLevelRepository
 from bot.tree import HeartTree
 
 log = logging.getLogger(__name__)
 
 # Loaded in this order; one failing extension is logged and skipped.
-EXTENSIONS: tuple[str, ...] = ("cogs.meta", "cogs.progress", "cogs.lookups", "cogs.config", "cogs.privacy")
+EXTENSIONS: tuple[str, ...] = (
+    "cogs.meta",
+    "cogs.progress",
+    "cogs.lookups",
+    "cogs.config",
+    "cogs.privacy",
+    "cogs.shield",
+)
 
 
 # What the invite link asks for (README): channel posts, and later the shield's reposts and watch parties.
@@ -43,9 +53,12 @@ INVITE_PERMISSIONS = discord.Permissions(
 
 
 def required_intents() -> discord.Intents:
-    """Only what the features use: slash commands need no privileged intent."""
+    """Only what the features use. Message content (privileged) is for the spoiler shield alone: where the
+    application has not enabled it, the bot starts without it and without the shield."""
     intents = discord.Intents.none()
-    intents.guilds = True  # guild, channel and permission cache behind interactions
+    intents.guilds = True  # guild, channel, thread and permission cache behind interactions
+    intents.guild_messages = True  # the shield reads new and edited messages
+    intents.message_content = True
     return intents
 
 
@@ -59,6 +72,7 @@ class HeartBot(commands.Bot):
         extensions: Sequence[str] = EXTENSIONS,
         sync_on_start: bool = True,
         clock: Clock | None = None,
+        lexicon: Lexicon | None = None,
         **options: Any,
     ) -> None:
         # The bot never joins voice: spare the host discord.py's warnings about missing voice libraries.
@@ -84,8 +98,18 @@ class HeartBot(commands.Bot):
         self.lookups = Lookups(canon)
         self.progress = ProgressService(ProgressRepository(db), canon, self.clock)
         self.spoiler_levels = SpoilerLevelService(SpoilerLevelRepository(db), self.clock)
+        self.shield_store = ShieldRepository(db)
+        self._lexicon = lexicon
+        self.shield: ShieldService  # set in setup_hook, where reading the lexicon file belongs
+
+    @property
+    def shield_available(self) -> bool:
+        """The shield needs the message-content intent, which the application may not have enabled."""
+        return self._connection.intents.message_content
 
     async def setup_hook(self) -> None:
+        lexicon = self._lexicon or load_lexicon(self.canon)
+        self.shield = ShieldService(self.shield_store, lexicon, self.spoiler_levels)
         await self.load_extensions()
         if self.sync_on_start:
             await self.sync_commands()
@@ -110,6 +134,19 @@ class HeartBot(commands.Bot):
             force=force,
             now=self.clock.now,
         )
+
+    async def connect(self, *, reconnect: bool = True) -> None:
+        try:
+            await super().connect(reconnect=reconnect)
+        except discord.PrivilegedIntentsRequired:
+            if not self._connection._intents.message_content:
+                raise
+            log.warning(
+                "The application has not enabled the Message Content intent: starting without it, so the "
+                "spoiler shield is off (enable it in the Developer Portal, Bot tab, to use the shield)"
+            )
+            self._connection._intents.message_content = False
+            await super().connect(reconnect=reconnect)
 
     async def on_ready(self) -> None:
         log.info(

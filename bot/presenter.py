@@ -14,6 +14,7 @@ import discord
 
 from bot.lookups import KINDS, Lookup
 from bot.spoilers import Mode, Reader, Rendered, describe_level, render
+from bot.tree import answers_errors
 
 if TYPE_CHECKING:
     from bot.app import HeartBot
@@ -89,6 +90,7 @@ class RevealButton(
     ) -> RevealButton:
         return cls(match["kind"], match["key"])
 
+    @answers_errors
     async def callback(self, interaction: discord.Interaction) -> None:
         if self.kind not in KINDS:
             await interaction.response.send_message(

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import time
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 import discord
 from discord import app_commands
@@ -49,11 +52,28 @@ def user_message(error: Exception) -> str | None:
     return None
 
 
+def answers_errors(
+    callback: Callable[[Any, discord.Interaction], Awaitable[None]],
+) -> Callable[[Any, discord.Interaction], Awaitable[None]]:
+    """For button callbacks, whose errors discord.py would only log: answer them as commands' errors are."""
+
+    @functools.wraps(callback)
+    async def guarded(item: Any, interaction: discord.Interaction) -> None:
+        try:
+            await callback(item, interaction)
+        except Exception as error:
+            await interaction.client.tree.on_error(interaction, error)  # type: ignore[attr-defined, arg-type]
+
+    return guarded
+
+
 class HeartTree(app_commands.CommandTree):
     async def on_error(self, interaction: discord.Interaction, error: app_commands.AppCommandError) -> None:
         message = user_message(error)
         if message is None:
-            command = interaction.command.qualified_name if interaction.command else "?"
+            command = (
+                interaction.command.qualified_name if interaction.command else self._component(interaction)
+            )
             log.error(
                 "Unexpected error in /%s (interaction %s, user %s, guild %s, channel %s)",
                 command,
@@ -73,6 +93,11 @@ class HeartTree(app_commands.CommandTree):
                     log.warning("Could not answer autocomplete %s", interaction.id, exc_info=True)
             return
         await self.reply_privately(interaction, message)
+
+    @staticmethod
+    def _component(interaction: discord.Interaction) -> str:
+        custom_id = (interaction.data or {}).get("custom_id", "?")  # type: ignore[union-attr]
+        return f"button {custom_id}"
 
     @staticmethod
     async def reply_privately(interaction: discord.Interaction, message: str) -> None:

@@ -11,12 +11,18 @@ from discord.ext import commands
 from bot.canon import EpisodeCode
 from bot.errors import BadInput
 from bot.spoilers import NOTHING_WATCHED
+from bot.storage.shield import ShieldMode
+from bot.text import quote
 from cogs import autocomplete
 
 if TYPE_CHECKING:
     from bot.app import HeartBot
 
 NOTHING = ("none", "nothing", "0")
+SHIELD_UNAVAILABLE = (
+    " The shield is off: this bot's application has not enabled the Message Content intent "
+    "(Developer Portal, Bot tab). Everything else works."
+)
 
 
 @app_commands.guild_only()
@@ -25,6 +31,10 @@ class Config(commands.GroupCog, group_name="config"):
     """Server settings for spoilers (needs Manage Server)."""
 
     spoiler_channel = app_commands.Group(name="spoiler-channel", description="Channels that may show more")
+    shield_term = app_commands.Group(name="shield-term", description="This server's own spoiler terms")
+    shield_exempt = app_commands.Group(
+        name="shield-exempt", description="Roles and channels the shield skips"
+    )
 
     def __init__(self, bot: HeartBot) -> None:
         self.bot = bot
@@ -90,9 +100,110 @@ class Config(commands.GroupCog, group_name="config"):
             f"{channel.mention} is back to the server's baseline.", ephemeral=True
         )
 
+    # -- the shield ----------------------------------------------------------------------------------
+
+    @app_commands.command(name="shield")
+    @app_commands.describe(channel="The channel to guard", mode="What the shield does with spoilers there")
+    @app_commands.choices(
+        mode=[
+            app_commands.Choice(name="wrap: repost it with the spoiler wrapped", value="wrap"),
+            app_commands.Choice(name="warn: tell the author privately", value="warn"),
+            app_commands.Choice(name="log: only report to the log channel", value="log"),
+            app_commands.Choice(name="off", value="off"),
+        ]
+    )
+    async def shield(
+        self, interaction: discord.Interaction, channel: discord.TextChannel, mode: app_commands.Choice[str]
+    ) -> None:
+        """Turn the spoiler shield on (wrap, warn or log) or off in a channel."""
+        assert interaction.guild_id is not None
+        await self.bot.shield.set_mode(interaction.guild_id, channel.id, ShieldMode(mode.value))
+        note = "" if self.bot.shield_available else SHIELD_UNAVAILABLE
+        await interaction.response.send_message(
+            f"Shield in {channel.mention}: **{mode.value}**.{note}", ephemeral=True
+        )
+
+    @app_commands.command(name="log-channel")
+    @app_commands.describe(channel="Where the shield reports to moderators")
+    async def log_channel(self, interaction: discord.Interaction, channel: discord.TextChannel) -> None:
+        """Choose the channel where the shield reports what it finds."""
+        assert interaction.guild_id is not None
+        await self.bot.shield.set_log_channel(interaction.guild_id, channel.id)
+        await interaction.response.send_message(f"The shield reports to {channel.mention}.", ephemeral=True)
+
+    @shield_term.command(name="add")
+    @app_commands.describe(phrase="Words that reveal a plot point", episode="The episode they reveal")
+    @app_commands.autocomplete(episode=autocomplete.episodes)
+    async def shield_term_add(self, interaction: discord.Interaction, phrase: str, episode: str) -> None:
+        """Add a phrase the shield treats as a spoiler for an episode."""
+        assert interaction.guild_id is not None
+        cleaned = " ".join(phrase.split()).casefold()
+        if not 3 <= len(cleaned) <= 100:
+            raise BadInput("A term needs 3 to 100 characters.")
+        found = self.bot.lookups.index.episode(episode)
+        await self.bot.shield.add_term(interaction.guild_id, cleaned, found.code)
+        await interaction.response.send_message(
+            f"Added: {quote(cleaned)} now counts as a spoiler for **{self._label(found.code)}**.",
+            ephemeral=True,
+        )
+
+    @shield_term.command(name="remove")
+    @app_commands.describe(phrase="The term to remove")
+    async def shield_term_remove(self, interaction: discord.Interaction, phrase: str) -> None:
+        """Remove one of this server's own spoiler terms."""
+        assert interaction.guild_id is not None
+        cleaned = " ".join(phrase.split()).casefold()
+        if not await self.bot.shield.remove_term(interaction.guild_id, cleaned):
+            raise BadInput(f"{quote(cleaned)} isn't one of this server's terms.")
+        await interaction.response.send_message(f"Removed {quote(cleaned)}.", ephemeral=True)
+
+    async def _exempt(
+        self,
+        interaction: discord.Interaction,
+        role: discord.Role | None,
+        channel: discord.TextChannel | None,
+        on: bool,
+    ) -> None:
+        assert interaction.guild_id is not None
+        if role is None and channel is None:
+            raise BadInput("Name a role, a channel, or both.")
+        names = []
+        for kind, target in (("role", role), ("channel", channel)):
+            if target is not None:
+                await self.bot.shield.set_exempt(interaction.guild_id, kind, target.id, on)
+                names.append(target.mention)
+        verb = "now skipped by" if on else "guarded by"
+        await interaction.response.send_message(f"{' and '.join(names)}: {verb} the shield.", ephemeral=True)
+
+    @shield_exempt.command(name="add")
+    @app_commands.describe(
+        role="Members with this role are not checked", channel="This channel is not checked"
+    )
+    async def shield_exempt_add(
+        self,
+        interaction: discord.Interaction,
+        role: discord.Role | None = None,
+        channel: discord.TextChannel | None = None,
+    ) -> None:
+        """Let the shield skip a role or a channel."""
+        await self._exempt(interaction, role, channel, True)
+
+    @shield_exempt.command(name="remove")
+    @app_commands.describe(role="Check this role again", channel="Check this channel again")
+    async def shield_exempt_remove(
+        self,
+        interaction: discord.Interaction,
+        role: discord.Role | None = None,
+        channel: discord.TextChannel | None = None,
+    ) -> None:
+        """Have the shield check a role or channel again."""
+        await self._exempt(interaction, role, channel, False)
+
+    # -- everything at a glance ----------------------------------------------------------------------
+
     @app_commands.command(name="show")
     async def show(self, interaction: discord.Interaction) -> None:
-        """Show this server's spoiler settings."""
+        """Show this server's spoiler and shield settings."""
         assert interaction.guild_id is not None
         settings = await self.bot.spoiler_levels.settings(interaction.guild_id)
         lines = [f"Baseline (every channel): **{self._label(settings.baseline or NOTHING_WATCHED)}**"]
@@ -101,7 +212,28 @@ class Config(commands.GroupCog, group_name="config"):
             lines += [f"• <#{c.channel_id}>: up to **{self._label(c.up_to)}**" for c in settings.channels]
         else:
             lines.append("No spoiler channels: `/config spoiler-channel set` adds one.")
+        lines += await self._shield_lines(interaction.guild_id)
         await interaction.response.send_message("\n".join(lines), ephemeral=True)
+
+    async def _shield_lines(self, guild_id: int) -> list[str]:
+        shield = await self.bot.shield.settings(guild_id)
+        if not self.bot.shield_available:
+            return [SHIELD_UNAVAILABLE.strip()]
+        guarded = [
+            f"<#{cid}> ({mode.value})" for cid, mode in shield.channels.items() if mode is not ShieldMode.OFF
+        ]
+        lines = [
+            f"Shield: {', '.join(guarded) if guarded else 'off everywhere (`/config shield` turns it on)'}"
+        ]
+        lines.append(
+            f"Shield log channel: {f'<#{shield.log_channel_id}>' if shield.log_channel_id else 'none'}"
+        )
+        exempt = [f"<@&{r}>" for r in shield.exempt_roles] + [f"<#{c}>" for c in shield.exempt_channels]
+        if exempt:
+            lines.append(f"Skipped by the shield: {', '.join(exempt)}")
+        if shield.terms:
+            lines.append(f"Server terms: {len(shield.terms)}")
+        return lines
 
 
 async def setup(bot: HeartBot) -> None:

@@ -11,6 +11,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.presenter import bot_of
+from bot.tree import answers_errors
 
 if TYPE_CHECKING:
     from bot.app import HeartBot
@@ -35,11 +36,15 @@ class DeleteMyData(discord.ui.DynamicItem[discord.ui.Button], template=r"privacy
     ) -> DeleteMyData:
         return cls(int(match["user_id"]))
 
+    @answers_errors
     async def callback(self, interaction: discord.Interaction) -> None:
         if interaction.user.id != self.user_id:
             await interaction.response.send_message("That button is for someone else.", ephemeral=True)
             return
-        await bot_of(interaction).progress.delete(self.user_id)
+        bot = bot_of(interaction)
+        await bot.progress.delete(self.user_id)
+        await bot.shield_store.delete_spoilers_by(self.user_id)
+        await bot.shield_store.delete_reposts_by(self.user_id)
         await interaction.response.edit_message(
             content="Done: everything I stored about you is gone. Nice to meet you again, any time.",
             view=None,
@@ -62,8 +67,15 @@ class Privacy(commands.GroupCog, group_name="privacy"):
     @app_commands.command(name="export")
     async def export(self, interaction: discord.Interaction) -> None:
         """Get everything I store about you."""
-        stored = await self.bot.progress.export(interaction.user.id)
-        text = json.dumps(stored, indent=2)
+        user_id = interaction.user.id
+        stored = await self.bot.progress.export(user_id)
+        spoilers = await self.bot.shield_store.spoilers_by(user_id)
+        if spoilers:
+            stored["spoilers_you_posted"] = [{"episode": str(s.reveals), "text": s.text} for s in spoilers]
+        reposts = await self.bot.shield_store.reposts_by(user_id)
+        if reposts:
+            stored["messages_kept_for_not_a_spoiler"] = reposts
+        text = json.dumps(stored, indent=2, ensure_ascii=False)
         await interaction.response.send_message(
             f"Everything I store about you (only you can see this):\n```json\n{text}\n```", ephemeral=True
         )
@@ -74,7 +86,8 @@ class Privacy(commands.GroupCog, group_name="privacy"):
         view = discord.ui.View(timeout=None)
         view.add_item(DeleteMyData(interaction.user.id))
         await interaction.response.send_message(
-            "This erases your progress and settings for good. Press the button to confirm, or ignore it.",
+            "This erases your progress, settings and posted spoilers for good. Press the button to confirm, "
+            "or ignore it.",
             view=view,
             ephemeral=True,
         )

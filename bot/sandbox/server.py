@@ -255,9 +255,9 @@ class Sandbox:
         return user
 
     def channel(self, name: str) -> Channel:
-        """A text channel by name, created (and announced to the bot) on first use."""
+        """A text channel (or an existing thread) by name; a missing channel is created and announced."""
         for channel in self.channels.values():
-            if channel.name == name and channel.type == ChannelType.TEXT:
+            if channel.name == name and channel.type in (ChannelType.TEXT, ChannelType.PUBLIC_THREAD):
                 return channel
         channel = Channel(self.ids.next(), name, ChannelType.TEXT, self.guild.id, position=len(self.channels))
         self.channels[channel.id] = self.guild.channels[channel.id] = channel
@@ -438,6 +438,35 @@ class Sandbox:
         message = self.new_message(channel, user.payload(), {"content": text}, mention_ids=mentions)
         await self.settle_background()
         return await self.add_message(message)
+
+    async def edit(self, user_name: str, message: Message, text: str) -> Message:
+        """`user_name` edits their own message."""
+        if message.author_id != self.user(user_name).id:
+            raise ScriptError(f"{user_name} can only edit their own messages")
+        return await self.edit_message(message, {"content": text})
+
+    async def start_thread(self, user_name: str, name: str, channel_name: str = "general") -> Channel:
+        """`user_name` starts a public thread in a channel."""
+        user, parent = self.user(user_name), self.channel(channel_name)
+        thread = Channel(
+            self.ids.next(self.clock.now()),
+            name,
+            ChannelType.PUBLIC_THREAD,
+            self.guild.id,
+            parent_id=parent.id,
+            owner_id=user.id,
+        )
+        self.channels[thread.id] = self.guild.channels[thread.id] = thread
+        payload = {**thread.payload(), "newly_created": True}
+        await self.settle_background()
+        await self.gateway.dispatch("THREAD_CREATE", lambda i: payload if i & Intent.GUILDS else None)
+        return thread
+
+    async def set_bot_permissions(self, value: int) -> None:
+        """Change what the bot's role allows, as a server admin would."""
+        self.bot_role.permissions = value
+        data = {"guild_id": str(self.guild.id), "role": self.bot_role.payload()}
+        await self.gateway.dispatch("GUILD_ROLE_UPDATE", lambda i: data if i & Intent.GUILDS else None)
 
     def commands_for(self, guild_id: int | None) -> list[dict[str, Any]]:
         return self.commands.get(guild_id, []) + self.commands.get(None, [])

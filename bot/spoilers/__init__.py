@@ -5,6 +5,7 @@ Pure functions over plain data: no discord.py objects, no database.
 
 from __future__ import annotations
 
+from bot.spoilers.detector import Detector, ServerTerm, Span
 from bot.spoilers.document import Document, Section, Tagged
 from bot.spoilers.levels import NOTHING_WATCHED, Mode, Reader, describe_level
 from bot.spoilers.render import (
@@ -19,12 +20,15 @@ from bot.spoilers.render import (
 
 __all__ = [
     "NOTHING_WATCHED",
+    "Detector",
     "Document",
     "Mode",
     "Reader",
     "Rendered",
     "RenderedField",
     "Section",
+    "ServerTerm",
+    "Span",
     "Tagged",
     "describe_level",
     "render",

@@ -288,7 +288,8 @@ async def test_a_channel_message_from_the_bot_arrives_as_message_create(
         ]
     assert received.author.id == sandbox.bot_user.id
     assert received.content == "hi"  # the bot's own message keeps its content
-    assert [data["id"] for data in dispatched] == [str(received.id)]
+    # once to each connected client: the observer and the bot itself (which reads messages for the shield)
+    assert [data["id"] for data in dispatched] == [str(received.id)] * len(sandbox.gateway.sessions)
 
 
 # Losing and regaining the connection -------------------------------------------------------------------

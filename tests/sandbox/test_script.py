@@ -185,3 +185,28 @@ def test_the_spoiler_example_script(canon: Canon) -> None:
     assert reveal_s2e3["visible_to"] == "alice"
     assert all(b.text in visible_text(text(reveal_s2e3)) for b in s2e3.beats)
     assert all(b.text not in visible_text(text(reveal_s2e5)) for b in s2e5.beats)
+
+
+def test_the_shield_example_script() -> None:
+    """examples/shield.txt: the shield wraps bob's spoiler in #general, not in #s2-spoilers; never prom."""
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "sandbox", "--script", str(PROJECT_ROOT / "examples" / "shield.txt")],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={"PATH": "/usr/bin:/bin"},
+        stdin=subprocess.DEVNULL,
+    )
+    assert result.returncode == 0, result.stderr
+    seen = [json.loads(line) for line in result.stdout.splitlines()]
+    members = [
+        (s["channel"], s["author"], s["action"], s["content"]) for s in seen if s["author"] != "heartbot"
+    ]
+    assert members == [
+        ("general", "bob", "send", "charlie fainting at the louvre 😭"),
+        ("general", "Bob", "send", "||charlie fainting at the louvre|| 😭"),
+        ("general", "bob", "delete", "charlie fainting at the louvre 😭"),
+        ("general", "bob", "send", "prom is friday!!"),
+        ("s2-spoilers", "bob", "send", "charlie fainting at the louvre 😭"),
+        ("s2-spoilers", "bob", "send", "prom is friday!!"),
+    ]

@@ -1,0 +1,83 @@
+"""How long the shield's listener spends on each message, in the real bot, through the sandbox.
+
+    python -m bench.shield_listener [--messages 2000]
+
+The shield is on (wrap) in #general. Typical chat that is not a spoiler goes through the listener; the
+time inside it is measured per message (median and 99th percentile; target: p99 under 0.2 ms). A few
+spoilers are timed separately: those include the repost round trip.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+from bot.sandbox.harness import Actor, RunningBot, new_sandbox
+
+CHATTER = [
+    "good morning everyone!!",
+    "has anyone seen the new trailer",
+    "prom is friday and i have nothing to wear",
+    "i'm in paris this week, any café tips?",
+    "rewatching s1 again lol",
+    "please add a cw for self-harm when you post about that",
+    "nick and charlie are so cute omg",
+    "exams are killing me",
+    "what's everyone's favourite episode",
+    "the soundtrack is SO good",
+]
+SPOILERS = ["charlie fainting at the louvre 😭", "nick came out to his mum at the end of s1"]
+
+
+def p99(samples: list[float]) -> float:
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, round(0.99 * (len(ordered) - 1)))]
+
+
+async def main(count: int) -> None:
+    logging.basicConfig(level=logging.ERROR)
+    timings: list[float] = []
+    with tempfile.TemporaryDirectory() as scratch:
+        async with (
+            new_sandbox(spec=None) as sandbox,
+            RunningBot(sandbox, Path(scratch) / "bench.db") as running,
+        ):
+            assert running.bot is not None
+            cog = running.bot.get_cog("Shield")
+            original = cog.guard  # type: ignore[union-attr]
+
+            async def timed(message):  # type: ignore[no-untyped-def]
+                started = time.perf_counter()
+                await original(message)
+                timings.append((time.perf_counter() - started) * 1000)
+
+            cog.guard = timed  # type: ignore[union-attr]
+            admin = Actor(sandbox, "admin")
+            await admin.reply_to(await admin.run("/config shield channel:#general mode:wrap"))
+            for i in range(count):
+                await sandbox.say(f"fan{i % 40}", CHATTER[i % len(CHATTER)])
+                if i % 200 == 199:  # let the bot keep up, as a real channel would
+                    await sandbox.wait_for(lambda sent=i + 1: len(timings) == sent, timeout=10)
+            await sandbox.wait_for(lambda: len(timings) == count, timeout=30)
+            chatter = list(timings)
+            for text in SPOILERS:
+                await sandbox.say("bob", text)
+            await sandbox.wait_for(lambda: len(timings) == count + len(SPOILERS), timeout=30)
+            await sandbox.idle()
+            spoilers = timings[count:]
+    print(
+        f"non-spoilers: {len(chatter)} messages, median {statistics.median(chatter):.3f} ms, "
+        f"p99 {p99(chatter):.3f} ms in the listener"
+    )
+    print(f"spoilers (wrapped and reposted): median {statistics.median(spoilers):.1f} ms")
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--messages", type=int, default=2000)
+    asyncio.run(main(parser.parse_args().messages))

@@ -1,0 +1,116 @@
+"""The shield's decisions: which channels are guarded and how, and what in a message to wrap.
+
+No discord.py objects here: the cog hands in ids and text and carries out the decision.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.canon import EpisodeCode
+from bot.canon.lexicon import Lexicon
+from bot.services.spoiler_levels import SpoilerLevelService
+from bot.spoilers import Detector, ServerTerm, Span
+from bot.storage.shield import GuildShield, ShieldMode, ShieldRepository, ShieldTerm
+
+
+@dataclass(frozen=True, slots=True)
+class ShieldDecision:
+    mode: ShieldMode
+    level: EpisodeCode  # what the channel may show
+    spans: tuple[Span, ...]  # what goes beyond it
+    wrapped: str  # the text as the shield would repost it
+
+    @property
+    def reveals(self) -> EpisodeCode:
+        return max(span.reveals for span in self.spans)
+
+
+class ShieldService:
+    def __init__(self, repository: ShieldRepository, lexicon: Lexicon, levels: SpoilerLevelService) -> None:
+        self._repository = repository
+        self._lexicon = lexicon
+        self._levels = levels
+        self._settings: dict[int, GuildShield] = {}
+        self._detectors: dict[int, Detector] = {}  # per server: the lexicon plus the server's own terms
+        self.base_detector = Detector(lexicon)
+
+    async def settings(self, guild_id: int) -> GuildShield:
+        if guild_id not in self._settings:
+            self._settings[guild_id] = await self._repository.get(guild_id)
+        return self._settings[guild_id]
+
+    def _changed(self, guild_id: int) -> None:
+        self._settings.pop(guild_id, None)
+        self._detectors.pop(guild_id, None)
+
+    async def detector(self, guild_id: int) -> Detector:
+        if guild_id not in self._detectors:
+            terms = (await self.settings(guild_id)).terms
+            self._detectors[guild_id] = (
+                Detector(self._lexicon, [ServerTerm(t.phrase, t.reveals) for t in terms])
+                if terms
+                else self.base_detector
+            )
+        return self._detectors[guild_id]
+
+    async def mode(self, guild_id: int, channel_id: int, parent_id: int | None = None) -> ShieldMode:
+        """A thread is guarded as its channel is."""
+        channels = (await self.settings(guild_id)).channels
+        return channels.get(channel_id) or channels.get(parent_id or 0) or ShieldMode.OFF
+
+    async def decide(
+        self, guild_id: int, channel_id: int, parent_id: int | None, role_ids: frozenset[int], text: str
+    ) -> ShieldDecision | None:
+        """What to do about `text` posted in a channel, or None when it is fine there."""
+        settings = await self.settings(guild_id)
+        mode = await self.mode(guild_id, channel_id, parent_id)
+        if mode is ShieldMode.OFF or not text:
+            return None
+        if {channel_id, parent_id} & settings.exempt_channels or role_ids & settings.exempt_roles:
+            return None
+        level = await self._levels.channel_level(guild_id, channel_id, parent_id)
+        detector = await self.detector(guild_id)
+        spans = detector.beyond(text, level)
+        if not spans:
+            return None
+        return ShieldDecision(mode, level, tuple(spans), detector.wrap(text, level))
+
+    async def check_title(self, guild_id: int, parent_id: int, title: str) -> tuple[Span, ...]:
+        """Spoilers in a thread title, which cannot be wrapped."""
+        if await self.mode(guild_id, parent_id) is ShieldMode.OFF:
+            return ()
+        level = await self._levels.channel_level(guild_id, parent_id)
+        return tuple((await self.detector(guild_id)).beyond(title, level))
+
+    # -- settings ------------------------------------------------------------------------------------
+
+    async def set_mode(self, guild_id: int, channel_id: int, mode: ShieldMode) -> None:
+        await self._repository.set_channel(guild_id, channel_id, mode)
+        self._changed(guild_id)
+
+    async def set_exempt(self, guild_id: int, kind: str, target_id: int, exempt: bool) -> None:
+        await self._repository.set_exempt(guild_id, kind, target_id, exempt)
+        self._changed(guild_id)
+
+    async def add_term(self, guild_id: int, phrase: str, reveals: EpisodeCode) -> None:
+        await self._repository.add_term(guild_id, ShieldTerm(phrase, reveals))
+        self._changed(guild_id)
+
+    async def remove_term(self, guild_id: int, phrase: str) -> bool:
+        removed = await self._repository.remove_term(guild_id, phrase)
+        self._changed(guild_id)
+        return removed
+
+    async def set_log_channel(self, guild_id: int, channel_id: int | None) -> None:
+        await self._repository.set_log_channel(guild_id, channel_id)
+        self._changed(guild_id)
+
+    async def first_report_of(self, guild_id: int, missing: frozenset[str]) -> frozenset[str]:
+        """The missing permissions moderators have not been told about yet (and remember telling them)."""
+        reported = (await self.settings(guild_id)).reported_missing
+        new = missing - reported
+        if new:
+            await self._repository.set_reported_missing(guild_id, reported | new)
+            self._changed(guild_id)
+        return new

@@ -1,0 +1,125 @@
+"""`python -m bot scan`: messages on standard input, one JSON object a line on standard output."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.canon import Canon, EpisodeCode
+from bot.canon.lexicon import load_lexicon
+from bot.scan import scan_lines
+from bot.spoilers import NOTHING_WATCHED, Detector
+
+S2E4 = EpisodeCode(2, 4)
+
+
+def scan_command() -> list[str]:
+    """`python -m bot scan` once the command line dispatches it; `python -m bot.scan` until then."""
+    from bot.__main__ import parse_args
+
+    with contextlib.redirect_stderr(io.StringIO()), contextlib.suppress(SystemExit):
+        if parse_args(["scan"]).command == "scan":
+            return [sys.executable, "-m", "bot", "scan"]
+    return [sys.executable, "-m", "bot.scan"]
+
+
+def scan(tmp_path: Path, stdin: bytes, *args: str) -> subprocess.CompletedProcess[bytes]:
+    environment = {"PATH": os.environ["PATH"], "HOME": str(tmp_path), "LANG": "C", "LC_ALL": "C"}
+    return subprocess.run(
+        [*scan_command(), *args],
+        input=stdin,
+        capture_output=True,
+        cwd=tmp_path,
+        env=environment,  # a C locale: the scan must still read and write UTF-8
+        timeout=60,
+        check=False,
+    )
+
+
+def results(completed: subprocess.CompletedProcess[bytes]) -> list[dict[str, Any]]:
+    assert completed.returncode == 0, completed.stderr.decode()
+    return [json.loads(line) for line in completed.stdout.decode("utf-8").splitlines()]
+
+
+def test_one_json_object_per_line(tmp_path: Path) -> None:
+    lines = "charlie fainting at the louvre 😭\nis s2e5 good?\nnick came out to his mum\n"
+    first, second, third = results(scan(tmp_path, lines.encode(), "--watched", "S2E4"))
+    assert first == {
+        "spoiler": True,
+        "episode": "S2E5",
+        "spans": [{"start": 0, "end": 30, "episode": "S2E5", "rule": "charlie-faints"}],
+        "wrapped": "||charlie fainting at the louvre|| 😭",
+    }
+    assert second == {"spoiler": False, "episode": None, "spans": [], "wrapped": "is s2e5 good?"}
+    assert third["spoiler"] is False  # S1E8 is within S2E4
+    assert third["episode"] == "S1E8"
+    assert third["wrapped"] == "nick came out to his mum"
+
+
+def test_without_watched_nothing_is_watched(tmp_path: Path) -> None:
+    [result] = results(scan(tmp_path, b"nick came out to his mum\n"))
+    assert result["spoiler"] is True
+    assert result["wrapped"] == "||nick came out to his mum||"
+
+
+def test_text_already_hidden_is_not_a_spoiler(tmp_path: Path) -> None:
+    [result] = results(scan(tmp_path, "||charlie fainted at the louvre|| 😭\n".encode()))
+    assert result == {
+        "spoiler": False,
+        "episode": None,
+        "spans": [],
+        "wrapped": "||charlie fainted at the louvre|| 😭",
+    }
+
+
+def test_blank_lines_and_crlf_endings(tmp_path: Path) -> None:
+    found = results(scan(tmp_path, b"\r\ncharlie fainted\r\n"))
+    assert [result["spoiler"] for result in found] == [False, True]
+    assert found[1]["wrapped"] == "||charlie fainted||"
+
+
+def test_no_input_no_output(tmp_path: Path) -> None:
+    completed = scan(tmp_path, b"")
+    assert (completed.returncode, completed.stdout) == (0, b"")
+
+
+def test_bytes_that_are_not_utf8_do_not_stop_the_scan(tmp_path: Path) -> None:
+    found = results(scan(tmp_path, b"caf\xe9 talk\ncharlie fainted\n"))
+    assert [result["spoiler"] for result in found] == [False, True]
+
+
+@pytest.mark.parametrize(
+    ("watched", "message"),
+    [
+        ("S9E9", "S9E9 is not an episode: they run from S1E1 to S3E8"),
+        ("soon", "'soon' is not an episode code"),
+    ],
+)
+def test_an_unknown_level_is_refused(tmp_path: Path, watched: str, message: str) -> None:
+    completed = scan(tmp_path, b"charlie fainted\n", "--watched", watched)
+    assert completed.returncode == 2
+    assert completed.stdout == b""
+    assert message in completed.stderr.decode()
+
+
+def test_scan_lines_offsets_count_code_points(canon: Canon) -> None:
+    detector = Detector(load_lexicon(canon))
+    [result] = scan_lines(["😭😭 charlie fainted\n"], detector, NOTHING_WATCHED)
+    [span] = result["spans"]
+    assert "😭😭 charlie fainted"[span["start"] : span["end"]] == "charlie fainted"
+
+
+def test_scan_lines_episode_is_the_latest_revealed(canon: Canon) -> None:
+    detector = Detector(load_lexicon(canon))
+    [result] = scan_lines(["nick came out to his mum, charlie fainted at the louvre"], detector, S2E4)
+    assert result["episode"] == "S2E5"
+    assert [span["episode"] for span in result["spans"]] == ["S1E8", "S2E5"]
+    assert result["wrapped"] == "nick came out to his mum, ||charlie fainted at the louvre||"
