@@ -11,6 +11,7 @@ from typing import Any
 
 from bot.app import INVITE_PERMISSIONS, HeartBot
 from bot.canon import Canon, load_canon
+from bot.canon.lexicon import Lexicon, load_lexicon
 from bot.sandbox.observe import Observation
 from bot.sandbox.server import Sandbox
 from bot.sandbox.world import Interaction
@@ -30,6 +31,15 @@ def new_sandbox(**options: Any) -> Sandbox:
     return Sandbox(**options)
 
 
+_LEXICONS: dict[int, tuple[Canon, Lexicon]] = {}
+
+
+def lexicon_for(canon: Canon) -> Lexicon:
+    if id(canon) not in _LEXICONS:
+        _LEXICONS[id(canon)] = (canon, load_lexicon(canon))
+    return _LEXICONS[id(canon)][1]
+
+
 class RunningBot:
     """The unmodified HeartBot, logged in to the sandbox over HTTP and connected over its gateway."""
 
@@ -47,6 +57,7 @@ class RunningBot:
         self.dev_guild_id = dev_guild_id
         self.canon = canon or load_canon()
         self.options = options
+        self.options.setdefault("lexicon", lexicon_for(self.canon))  # restarts and tests share one lexicon
         self.bot: HeartBot | None = None
         self._db: Database | None = None
         self._task: asyncio.Task[None] | None = None

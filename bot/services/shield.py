@@ -13,6 +13,15 @@ from bot.services.spoiler_levels import SpoilerLevelService
 from bot.spoilers import Detector, ServerTerm, Span
 from bot.storage.shield import GuildShield, ShieldMode, ShieldRepository, ShieldTerm
 
+_COMPILED: dict[int, tuple[Lexicon, Detector]] = {}
+
+
+def compiled(lexicon: Lexicon) -> Detector:
+    """The lexicon's detector, compiled once per process (it takes a noticeable fraction of a second)."""
+    if id(lexicon) not in _COMPILED:
+        _COMPILED[id(lexicon)] = (lexicon, Detector(lexicon))  # holding the lexicon keeps its id unique
+    return _COMPILED[id(lexicon)][1]
+
 
 @dataclass(frozen=True, slots=True)
 class ShieldDecision:
@@ -33,7 +42,7 @@ class ShieldService:
         self._levels = levels
         self._settings: dict[int, GuildShield] = {}
         self._detectors: dict[int, Detector] = {}  # per server: the lexicon plus the server's own terms
-        self.base_detector = Detector(lexicon)
+        self.base_detector = compiled(lexicon)
 
     async def settings(self, guild_id: int) -> GuildShield:
         if guild_id not in self._settings:
