@@ -34,6 +34,13 @@ CHATTER = [
 SPOILERS = ["charlie fainting at the louvre 😭", "nick came out to his mum at the end of s1"]
 
 
+async def until(count: int, timings: list[float], timeout: float = 30) -> None:
+    """Poll: the listener's timings are not sandbox state, so nothing wakes a sandbox waiter for them."""
+    async with asyncio.timeout(timeout):
+        while len(timings) < count:  # noqa: ASYNC110
+            await asyncio.sleep(0.001)
+
+
 def p99(samples: list[float]) -> float:
     ordered = sorted(samples)
     return ordered[min(len(ordered) - 1, round(0.99 * (len(ordered) - 1)))]
@@ -59,15 +66,18 @@ async def main(count: int) -> None:
             cog.guard = timed  # type: ignore[union-attr]
             admin = Actor(sandbox, "admin")
             await admin.reply_to(await admin.run("/config shield channel:#general mode:wrap"))
+            await sandbox.say("fan0", "warming up: the first message reads the server's settings into memory")
+            await until(1, timings)
+            timings.clear()
             for i in range(count):
                 await sandbox.say(f"fan{i % 40}", CHATTER[i % len(CHATTER)])
                 if i % 200 == 199:  # let the bot keep up, as a real channel would
-                    await sandbox.wait_for(lambda sent=i + 1: len(timings) == sent, timeout=10)
-            await sandbox.wait_for(lambda: len(timings) == count, timeout=30)
+                    await until(i + 1, timings)
+            await until(count, timings)
             chatter = list(timings)
             for text in SPOILERS:
                 await sandbox.say("bob", text)
-            await sandbox.wait_for(lambda: len(timings) == count + len(SPOILERS), timeout=30)
+            await until(count + len(SPOILERS), timings)
             await sandbox.idle()
             spoilers = timings[count:]
     print(

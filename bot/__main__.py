@@ -47,6 +47,10 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     commands.add_parser("run", help="connect to Discord and run the bot (the default)")
     sync = commands.add_parser("sync", help="sync slash commands with Discord now, changed or not")
     sync.add_argument("--guild", type=int, metavar="ID", help="sync to one server only (instant updates)")
+    scan = commands.add_parser(
+        "scan", help="find spoilers in messages read from standard input (JSON lines out)"
+    )
+    scan.add_argument("--watched", metavar="CODE", help="the reader's progress, e.g. S2E4 (default: nothing)")
     sandbox = commands.add_parser(
         "sandbox", help="run the bot against a local stand-in for Discord (no token)"
     )

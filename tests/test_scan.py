@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
-import io
 import json
 import os
 import subprocess
@@ -21,20 +19,13 @@ from bot.spoilers import NOTHING_WATCHED, Detector
 S2E4 = EpisodeCode(2, 4)
 
 
-def scan_command() -> list[str]:
-    """`python -m bot scan` once the command line dispatches it; `python -m bot.scan` until then."""
-    from bot.__main__ import parse_args
-
-    with contextlib.redirect_stderr(io.StringIO()), contextlib.suppress(SystemExit):
-        if parse_args(["scan"]).command == "scan":
-            return [sys.executable, "-m", "bot", "scan"]
-    return [sys.executable, "-m", "bot.scan"]
+SCAN = [sys.executable, "-m", "bot", "scan"]
 
 
 def scan(tmp_path: Path, stdin: bytes, *args: str) -> subprocess.CompletedProcess[bytes]:
     environment = {"PATH": os.environ["PATH"], "HOME": str(tmp_path), "LANG": "C", "LC_ALL": "C"}
     return subprocess.run(
-        [*scan_command(), *args],
+        [*SCAN, *args],
         input=stdin,
         capture_output=True,
         cwd=tmp_path,
