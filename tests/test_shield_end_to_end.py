@@ -172,3 +172,79 @@ async def test_without_the_message_content_intent_the_bot_starts_without_the_shi
             reply = await ask(admin, "/help")
             assert reply.visible_to == "admin"
         assert sandbox.violations == []
+
+
+def webhooks_created(sandbox: Sandbox) -> list[str]:
+    return [path for method, path, _ in sandbox.requests if method == "POST" and path.endswith("/webhooks")]
+
+
+def reposts(sandbox: Sandbox) -> list[Observation]:
+    return [o for o in sandbox.observations if o.author == "Bob" and o.action == "send"]
+
+
+async def test_one_webhook_per_channel_reused_and_made_again_when_deleted(
+    sandbox: Sandbox, running: RunningBot, bob: Actor
+) -> None:
+    await shield_on(sandbox)
+    for count in (1, 2):
+        await bob.say(SPOILER)
+        await sandbox.wait_for(lambda count=count: len(reposts(sandbox)) == count)
+    assert len(webhooks_created(sandbox)) == 1
+    await sandbox.delete_webhooks()
+    await bob.say(SPOILER)
+    await sandbox.wait_for(lambda: len(reposts(sandbox)) == 3)
+    assert len(webhooks_created(sandbox)) == 2
+
+
+async def test_in_a_thread_the_repost_goes_through_the_channel_webhook(
+    sandbox: Sandbox, running: RunningBot, bob: Actor
+) -> None:
+    await shield_on(sandbox)
+    thread = await sandbox.start_thread("bob", "episode chat")
+    await bob.say(SPOILER, channel=thread.name)
+    repost = await bob.wait_to_see(lambda o: o.author == "Bob")
+    assert (repost.channel, repost.content) == ("episode chat", WRAPPED)
+    assert webhooks_created(sandbox) == [f"/channels/{thread.parent_id}/webhooks"]
+
+
+async def test_a_servers_own_terms_count_as_spoilers(
+    sandbox: Sandbox, running: RunningBot, bob: Actor
+) -> None:
+    admin = await shield_on(sandbox)
+    reply = await ask(admin, '/config shield-term add phrase:"the bench scene" episode:S2E2')
+    assert "S2E2 · Family" in reply.content
+    await bob.say("i keep thinking about the bench scene")
+    repost = await bob.wait_to_see(lambda o: o.author == "Bob")
+    assert "||" in repost.content
+    assert "bench scene" in repost.content
+
+
+async def test_exempt_channels_are_not_checked(sandbox: Sandbox, running: RunningBot, bob: Actor) -> None:
+    admin = await shield_on(sandbox)
+    await ask(admin, "/config shield-exempt add channel:#general")
+    await bob.say(SPOILER)
+    await sandbox.idle()
+    assert not any(o.action == "delete" for o in sandbox.observations)
+
+
+async def test_spoiler_wrap_message_on_demand(sandbox: Sandbox, running: RunningBot, bob: Actor) -> None:
+    message = await sandbox.say("bob", "i can't believe what happened to nick's dad")
+    interaction = await sandbox.apply("bob", "Spoiler-wrap message", message)
+    await sandbox.acknowledged(interaction)
+    repost = await bob.wait_to_see(lambda o: o.author == "Bob")
+    assert repost.content.startswith("||")
+    confirmation = await bob.wait_to_see(
+        lambda o: o.visible_to == "bob" and o.content == "Wrapped and reposted."
+    )
+    assert confirmation.author == "heartbot"
+    await bob.wait_to_see(lambda o: o.message == message.id and o.action == "delete")
+
+
+async def test_only_the_author_or_a_moderator_may_wrap_a_message(
+    sandbox: Sandbox, running: RunningBot
+) -> None:
+    message = await sandbox.say("bob", "nothing to see here")
+    alice = Actor(sandbox, "alice")
+    interaction = await sandbox.apply("alice", "Spoiler-wrap message", message)
+    refusal = await alice.reply_to(interaction)
+    assert refusal.content.startswith("Only the author or a moderator")

@@ -490,6 +490,28 @@ class Sandbox:
         await self.acknowledged(interaction)
         return interaction.autocomplete_choices or []
 
+    async def apply(self, user_name: str, app_command: str, message: Message) -> Interaction:
+        """`user_name` picks an app command from a message's menu (Apps > ...), as the Discord client would."""
+        user = self.user(user_name)
+        command = next(
+            (c for c in self.commands_for(self.guild.id) if c["name"] == app_command and c.get("type") == 3),
+            None,
+        )
+        if command is None:
+            raise ScriptError(f"there is no message command {app_command!r}")
+        data = {
+            "id": command["id"],
+            "name": command["name"],
+            "type": 3,
+            "target_id": str(message.id),
+            "resolved": {"messages": {str(message.id): message.payload()}},
+        }
+        return await self._interact(2, user, self.channels[message.channel_id], data)
+
+    async def delete_webhooks(self) -> None:
+        """A server admin deletes every webhook (the shield must make its own again)."""
+        self.webhooks.clear()
+
     async def click(self, user_name: str, label: str, channel_name: str | None = None) -> Interaction:
         """`user_name` presses the button labelled `label` on the newest message they can see with one."""
         user = self.user(user_name)
