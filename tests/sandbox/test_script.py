@@ -33,16 +33,22 @@ async def run(sandbox: Sandbox, bot: RunningBot, script: str) -> tuple[int, list
     return status, [json.loads(line) for line in out.getvalue().splitlines()], err.getvalue()
 
 
-def test_help_from_standard_input_prints_what_alice_sees() -> None:
-    """The acceptance check: `echo 'alice: /help' | python -m bot sandbox`."""
-    result = subprocess.run(
-        [sys.executable, "-m", "bot", "sandbox"],
-        input="alice: /help\n",
+def sandbox_cli(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+    """`python -m bot sandbox ARGS` as a person runs it, in a clean environment."""
+    return subprocess.run(
+        [sys.executable, "-m", "bot", "sandbox", *args],
+        input=stdin,
+        stdin=None if stdin is not None else subprocess.DEVNULL,
         capture_output=True,
         text=True,
         timeout=60,
         env={"PATH": "/usr/bin:/bin"},
     )
+
+
+def test_help_from_standard_input_prints_what_alice_sees() -> None:
+    """The acceptance check: `echo 'alice: /help' | python -m bot sandbox`."""
+    result = sandbox_cli(stdin="alice: /help\n")
     assert result.returncode == 0, result.stderr
     [line] = result.stdout.splitlines()
     seen = json.loads(line)
@@ -67,14 +73,7 @@ def test_help_from_standard_input_prints_what_alice_sees() -> None:
 def test_script_file_and_its_errors_with_line_numbers(tmp_path: Path) -> None:
     script = tmp_path / "demo.txt"
     script.write_text("# greet\nalice: /nope\nbob: hi\nwait soon\n")
-    result = subprocess.run(
-        [sys.executable, "-m", "bot", "sandbox", "--script", str(script), "--db", str(tmp_path / "s.db")],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        env={"PATH": "/usr/bin:/bin"},
-        stdin=subprocess.DEVNULL,
-    )
+    result = sandbox_cli("--script", str(script), "--db", str(tmp_path / "s.db"))
     assert result.returncode == 1
     unknown, duration = result.stderr.splitlines()
     assert unknown.startswith("line 2: unknown command /nope; the bot has: help, about, progress")
@@ -149,14 +148,7 @@ def test_unreadable_durations(text: str) -> None:
 
 def test_the_spoiler_example_script(canon: Canon) -> None:
     """examples/spoilers.txt: alice on S2E4 looks up S2E5 and S2E3, privately and shared, and reveals."""
-    result = subprocess.run(
-        [sys.executable, "-m", "bot", "sandbox", "--script", str(PROJECT_ROOT / "examples" / "spoilers.txt")],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        env={"PATH": "/usr/bin:/bin"},
-        stdin=subprocess.DEVNULL,
-    )
+    result = sandbox_cli("--script", str(PROJECT_ROOT / "examples" / "spoilers.txt"))
     assert result.returncode == 0, result.stderr
     seen = [json.loads(line) for line in result.stdout.splitlines()]
     replies = [s for s in seen if s["author"] == "heartbot" and not s["content"].startswith("Got it")]
@@ -189,14 +181,7 @@ def test_the_spoiler_example_script(canon: Canon) -> None:
 
 def test_the_shield_example_script() -> None:
     """examples/shield.txt: the shield wraps bob's spoiler in #general, not in #s2-spoilers; never prom."""
-    result = subprocess.run(
-        [sys.executable, "-m", "bot", "sandbox", "--script", str(PROJECT_ROOT / "examples" / "shield.txt")],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        env={"PATH": "/usr/bin:/bin"},
-        stdin=subprocess.DEVNULL,
-    )
+    result = sandbox_cli("--script", str(PROJECT_ROOT / "examples" / "shield.txt"))
     assert result.returncode == 0, result.stderr
     seen = [json.loads(line) for line in result.stdout.splitlines()]
     members = [
