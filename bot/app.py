@@ -23,6 +23,8 @@ from bot.storage.command_sync import CommandSyncRepository
 from bot.storage.progress import ProgressRepository
 from bot.storage.shield import ShieldRepository
 from bot.storage.spoiler_levels import SpoilerLevelRepository
+from bot.storage.timers import TimerRepository
+from bot.timers import TimerDispatcher
 from bot.tree import HeartTree
 
 log = logging.getLogger(__name__)
@@ -99,6 +101,7 @@ class HeartBot(commands.Bot):
         self.progress = ProgressService(ProgressRepository(db), canon, self.clock)
         self.spoiler_levels = SpoilerLevelService(SpoilerLevelRepository(db), self.clock)
         self.shield_store = ShieldRepository(db)
+        self.timers = TimerDispatcher(TimerRepository(db), self.clock)
         self._lexicon = lexicon
         self.shield: ShieldService  # set in setup_hook, where reading the lexicon file belongs
 
@@ -110,7 +113,7 @@ class HeartBot(commands.Bot):
     async def setup_hook(self) -> None:
         lexicon = self._lexicon or load_lexicon(self.canon)
         self.shield = ShieldService(self.shield_store, lexicon, self.spoiler_levels)
-        await self.load_extensions()
+        await self.load_extensions()  # cogs register their timer handlers as they load
         if self.sync_on_start:
             await self.sync_commands()
 
@@ -135,6 +138,10 @@ class HeartBot(commands.Bot):
             now=self.clock.now,
         )
 
+    async def close(self) -> None:
+        await self.timers.stop()
+        await super().close()
+
     async def connect(self, *, reconnect: bool = True) -> None:
         try:
             await super().connect(reconnect=reconnect)
@@ -149,6 +156,7 @@ class HeartBot(commands.Bot):
             await super().connect(reconnect=reconnect)
 
     async def on_ready(self) -> None:
+        self.timers.start()  # once the cache is filled, so handlers find their channels (idempotent)
         log.info(
             "Connected as %s (id %s) to %d servers", self.user, self.user and self.user.id, len(self.guilds)
         )

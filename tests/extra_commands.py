@@ -9,9 +9,34 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.errors import UserFacingError
+from bot.storage.timers import Timer
 
 
 class Failing(commands.Cog):
+    def __init__(self, bot: commands.Bot) -> None:
+        self.bot = bot
+
+    async def cog_load(self) -> None:
+        self.bot.timers.register("test_later", self.on_later)  # type: ignore[attr-defined]
+
+    async def cog_unload(self) -> None:
+        self.bot.timers.unregister("test_later")  # type: ignore[attr-defined]
+
+    async def on_later(self, timer: Timer, late: bool) -> None:
+        channel = self.bot.get_channel(timer.payload["channel_id"])
+        assert isinstance(channel, discord.TextChannel)
+        await channel.send(
+            f"Time's up{' (late)' if late else ''}: {timer.payload['minutes']} minutes passed."
+        )
+
+    @app_commands.command(name="later", description="Posts a message after some minutes (a timer).")
+    async def later(self, interaction: discord.Interaction, minutes: int) -> None:
+        due = self.bot.clock.now() + timedelta(minutes=minutes)  # type: ignore[attr-defined]
+        await self.bot.timers.schedule(  # type: ignore[attr-defined]
+            "test_later", due, channel_id=interaction.channel_id, minutes=minutes
+        )
+        await interaction.response.send_message("Timer set.", ephemeral=True)
+
     @app_commands.command(name="oops", description="Fails with a message meant for the user.")
     async def oops(self, interaction: discord.Interaction) -> None:
         raise UserFacingError("There's no episode S2E9. Did you mean S2E8?")
@@ -43,4 +68,4 @@ class Failing(commands.Cog):
 
 
 async def setup(bot: commands.Bot) -> None:
-    await bot.add_cog(Failing())
+    await bot.add_cog(Failing(bot))

@@ -136,3 +136,27 @@ async def test_an_answer_after_three_seconds_is_caught(alice: Actor, sandbox: Sa
 async def test_autocomplete_suggests_as_the_user_types(running: RunningBot, sandbox: Sandbox) -> None:
     choices = await sandbox.autocomplete("alice", "pick fruit:ap")
     assert choices == [{"name": "apple", "value": "apple"}, {"name": "apricot", "value": "apricot"}]
+
+
+async def test_timers_fire_when_the_sandbox_moves_the_clock(alice: Actor, sandbox: Sandbox) -> None:
+    await alice.reply_to(await alice.run("/later minutes:60"))
+    await sandbox.advance(timedelta(minutes=59))
+    await sandbox.idle()
+    assert not any(o.content.startswith("Time's up") for o in sandbox.observations)
+    await sandbox.advance(timedelta(minutes=1))
+    done = await alice.wait_to_see(lambda o: o.content.startswith("Time's up"))
+    assert (done.content, done.visible_to) == ("Time's up: 60 minutes passed.", "everyone")
+
+
+async def test_a_timer_due_during_a_restart_fires_once_late(
+    alice: Actor, sandbox: Sandbox, running: RunningBot
+) -> None:
+    await alice.reply_to(await alice.run("/later minutes:30"))
+    await running.stop()
+    await sandbox.advance(timedelta(hours=1))
+    await running.start()
+    done = await alice.wait_to_see(lambda o: o.content.startswith("Time's up"))
+    assert done.content == "Time's up (late): 30 minutes passed."
+    await running.restart()
+    await sandbox.idle()
+    assert len([o for o in sandbox.observations if o.content.startswith("Time's up")]) == 1

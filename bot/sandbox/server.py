@@ -491,7 +491,7 @@ class Sandbox:
         return interaction.autocomplete_choices or []
 
     async def apply(self, user_name: str, app_command: str, message: Message) -> Interaction:
-        """`user_name` picks an app command from a message's menu (Apps > ...), as the Discord client would."""
+        """`user_name` picks an app command from a message's menu (Apps > ...), as Discord would."""
         user = self.user(user_name)
         command = next(
             (c for c in self.commands_for(self.guild.id) if c["name"] == app_command and c.get("type") == 3),
