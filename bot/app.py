@@ -24,6 +24,7 @@ from bot.storage.progress import ProgressRepository
 from bot.storage.shield import ShieldRepository
 from bot.storage.spoiler_levels import SpoilerLevelRepository
 from bot.storage.timers import TimerRepository
+from bot.storage.timezones import TimezoneRepository
 from bot.timers import TimerDispatcher
 from bot.tree import HeartTree
 
@@ -37,6 +38,7 @@ EXTENSIONS: tuple[str, ...] = (
     "cogs.config",
     "cogs.privacy",
     "cogs.shield",
+    "cogs.timezone",
 )
 
 
@@ -102,6 +104,7 @@ class HeartBot(commands.Bot):
         self.spoiler_levels = SpoilerLevelService(SpoilerLevelRepository(db), self.clock)
         self.shield_store = ShieldRepository(db)
         self.timers = TimerDispatcher(TimerRepository(db), self.clock)
+        self.timezones = TimezoneRepository(db)
         self._lexicon = lexicon
         self.shield: ShieldService  # set in setup_hook, where reading the lexicon file belongs
 

@@ -45,6 +45,7 @@ class DeleteMyData(discord.ui.DynamicItem[discord.ui.Button], template=r"privacy
         await bot.progress.delete(self.user_id)
         await bot.shield_store.delete_spoilers_by(self.user_id)
         await bot.shield_store.delete_reposts_by(self.user_id)
+        await bot.timezones.delete(self.user_id)
         await interaction.response.edit_message(
             content="Done: everything I stored about you is gone. Nice to meet you again, any time.",
             view=None,
@@ -72,6 +73,9 @@ class Privacy(commands.GroupCog, group_name="privacy"):
         spoilers = await self.bot.shield_store.spoilers_by(user_id)
         if spoilers:
             stored["spoilers_you_posted"] = [{"episode": str(s.reveals), "text": s.text} for s in spoilers]
+        time_zone = await self.bot.timezones.get(user_id)
+        if time_zone:
+            stored["time_zone"] = time_zone
         reposts = await self.bot.shield_store.reposts_by(user_id)
         if reposts:
             stored["messages_kept_for_not_a_spoiler"] = reposts

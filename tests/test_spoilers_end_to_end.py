@@ -266,3 +266,18 @@ async def test_characters_by_actor_and_with_a_typo(alice: Actor) -> None:
     await ask(alice, "/progress set episode:S3E8")
     assert (await ask(alice, '/character name:"joe locke"')).embeds[0]["title"] == "Charlie Spring"
     assert (await ask(alice, "/character name:Charlei")).embeds[0]["title"] == "Charlie Spring"
+
+
+async def test_time_zone_set_show_export_and_delete(alice: Actor, sandbox: Sandbox) -> None:
+    assert "read your times as UTC" in (await ask(alice, "/timezone show")).content
+    assert "**Europe/London**" in (await ask(alice, "/timezone set zone:uk")).content
+    assert "**Europe/London**" in (await ask(alice, "/timezone show")).content
+    refusal = await ask(alice, "/timezone set zone:Middle/Earth")
+    assert refusal.content.startswith("I don't know the time zone")
+    assert '"time_zone": "Europe/London"' in (await ask(alice, "/privacy export")).content
+    await ask(alice, "/privacy delete")
+    await alice.click("Delete my data")
+    await alice.wait_to_see(lambda o: o.action == "edit" and o.content.startswith("Done"))
+    assert "read your times as UTC" in (await ask(alice, "/timezone show")).content
+    choices = await sandbox.autocomplete("alice", "timezone set zone:new_y")
+    assert {"name": "America/New_York", "value": "America/New_York"} in choices

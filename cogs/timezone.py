@@ -1,0 +1,52 @@
+"""/timezone: the zone the bot reads your typed times in (watch parties)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.when import zone, zone_choices
+
+if TYPE_CHECKING:
+    from bot.app import HeartBot
+
+
+class Timezone(commands.GroupCog, group_name="timezone"):
+    """Your time zone, for reading the times you type."""
+
+    def __init__(self, bot: HeartBot) -> None:
+        self.bot = bot
+        super().__init__()
+
+    @app_commands.command(name="set")
+    @app_commands.describe(zone_name="Your time zone, like Europe/London or America/New_York")
+    @app_commands.rename(zone_name="zone")
+    async def set_(self, interaction: discord.Interaction, zone_name: str) -> None:
+        """Set your time zone, so times you type mean your local time."""
+        found = zone(zone_name)
+        await self.bot.timezones.set(interaction.user.id, found.key, self.bot.clock.now())
+        local = self.bot.clock.now().astimezone(found)
+        await interaction.response.send_message(
+            f"Your time zone is now **{found.key}** (it's {local:%H:%M} there).", ephemeral=True
+        )
+
+    @set_.autocomplete("zone_name")
+    async def _zones(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
+        return [app_commands.Choice(name=name, value=name) for name in zone_choices(current)]
+
+    @app_commands.command(name="show")
+    async def show(self, interaction: discord.Interaction) -> None:
+        """Show the time zone I read your times in."""
+        stored = await self.bot.timezones.get(interaction.user.id)
+        if stored is None:
+            text = "You haven't set a time zone, so I read your times as UTC. `/timezone set` changes that."
+        else:
+            text = f"I read your times in **{stored}**."
+        await interaction.response.send_message(text, ephemeral=True)
+
+
+async def setup(bot: HeartBot) -> None:
+    await bot.add_cog(Timezone(bot))
