@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import re
+from datetime import timedelta
 from typing import TYPE_CHECKING
 
 import discord
@@ -19,6 +20,7 @@ from bot.presenter import bot_of
 from bot.services.shield import ShieldDecision
 from bot.spoilers import describe_level, wrap
 from bot.storage.shield import ShieldMode, StoredWebhook
+from bot.storage.timers import Timer
 from bot.tree import answers_errors
 from cogs import autocomplete
 
@@ -30,6 +32,7 @@ log = logging.getLogger(__name__)
 WEBHOOK_NAME = "heartbot shield"
 REPOST_NEEDS = ("manage_webhooks", "manage_messages")
 MAX_SPOILER = 1500
+KEEP_ORIGINALS = timedelta(days=30)  # how long "Not a spoiler" can restore a wrapped message
 NO_PINGS = discord.AllowedMentions.none()
 
 
@@ -117,10 +120,16 @@ class Shield(commands.Cog):
     async def cog_load(self) -> None:
         self.bot.add_dynamic_items(RestoreButton, SpoilerReveal)
         self.bot.tree.add_command(self.wrap_menu)
+        self.bot.timers.register("shield_forget_original", self.forget_original)
 
     async def cog_unload(self) -> None:
         self.bot.remove_dynamic_items(RestoreButton, SpoilerReveal)
         self.bot.tree.remove_command(self.wrap_menu.name, type=self.wrap_menu.type)
+        self.bot.timers.unregister("shield_forget_original")
+
+    async def forget_original(self, timer: Timer, late: bool) -> None:
+        """A wrapped message's original words are kept for "Not a spoiler" for a while, not for ever."""
+        await self.bot.shield_store.forget_repost(timer.payload["message_id"])
 
     # -- watching messages ---------------------------------------------------------------------------
 
@@ -195,13 +204,10 @@ class Shield(commands.Cog):
                 await self.bot.shield_store.forget_webhook(target.id)  # type: ignore[union-attr]
                 if attempt:
                     raise
-        await self.bot.shield_store.save_repost(
-            repost.id,
-            message.guild.id,
-            message.author.id,
-            message.content,
-            self.bot.clock.now(),  # type: ignore[union-attr]
-        )
+        now = self.bot.clock.now()
+        guild_id = message.guild.id  # type: ignore[union-attr]
+        await self.bot.shield_store.save_repost(repost.id, guild_id, message.author.id, message.content, now)
+        await self.bot.timers.schedule("shield_forget_original", now + KEEP_ORIGINALS, message_id=repost.id)
         await message.delete()
 
     async def _webhook(self, channel: discord.TextChannel) -> discord.Webhook:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import discord
 import pytest
 
@@ -248,3 +250,16 @@ async def test_only_the_author_or_a_moderator_may_wrap_a_message(
     interaction = await sandbox.apply("alice", "Spoiler-wrap message", message)
     refusal = await alice.reply_to(interaction)
     assert refusal.content.startswith("Only the author or a moderator")
+
+
+async def test_originals_are_kept_for_thirty_days_only(
+    sandbox: Sandbox, running: RunningBot, bob: Actor
+) -> None:
+    await shield_on(sandbox)
+    await bob.say(SPOILER)
+    await bob.wait_to_see(lambda o: o.author == "bob" and o.action == "delete")  # after the timer is set
+    await sandbox.advance(timedelta(days=31))
+    await sandbox.idle()
+    await bob.click("Not a spoiler")
+    answer = await bob.wait_to_see(lambda o: o.visible_to == "bob")
+    assert answer.content == "I no longer have the original of this message."

@@ -162,6 +162,9 @@ class ShieldRepository:
             await connection.execute("DELETE FROM shield_reposts WHERE message_id = ?", (message_id,))
         return row[0] if row else None
 
+    async def forget_repost(self, message_id: int) -> None:
+        await self._db.execute("DELETE FROM shield_reposts WHERE message_id = ?", (message_id,))
+
     async def reposts_by(self, author_id: int) -> int:
         row = await self._db.fetchone("SELECT COUNT(*) FROM shield_reposts WHERE author_id = ?", (author_id,))
         return int(row[0]) if row else 0
