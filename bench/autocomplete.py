@@ -13,6 +13,7 @@ import argparse
 import statistics
 import time
 
+from bench.stats import percentile
 from bot.canon import EpisodeCode, load_canon
 from bot.canon.search import CanonIndex
 
@@ -61,7 +62,7 @@ def main(rounds: int) -> None:
         ("character_choices", lambda typed: index.character_choices(typed, visible_at=everyone)),
     ]:
         samples = sorted(timed(call, rounds))
-        p99 = samples[min(len(samples) - 1, round(0.99 * (len(samples) - 1)))]
+        p99 = percentile(samples, 0.99)
         median = statistics.median(samples)
         print(f"{name:<18} median {median:.3f} ms   p99 {p99:.3f} ms   ({len(samples)} calls)")
 

@@ -20,6 +20,7 @@ import statistics
 import time
 from collections.abc import Callable, Sequence
 
+from bench.stats import percentile
 from bot.canon import load_canon
 from bot.canon.lexicon import fold, load_lexicon
 from bot.spoilers.detector import Detector
@@ -176,10 +177,6 @@ def per_message_ms(call: Callable[[str], object], messages: Sequence[str]) -> li
         call(message)
         samples.append((clock() - started) / 1e6)
     return sorted(samples)
-
-
-def percentile(samples: Sequence[float], share: float) -> float:
-    return samples[min(len(samples) - 1, round(share * (len(samples) - 1)))]
 
 
 def main(count: int, seed: int, repeats: int) -> None:

@@ -19,6 +19,7 @@ import time
 from datetime import timedelta
 from pathlib import Path
 
+from bench.stats import percentile
 from bot.app import EXTENSIONS
 from bot.sandbox.harness import RunningBot, new_sandbox
 from bot.sandbox.server import Sandbox
@@ -42,11 +43,6 @@ REAL = (
 def latency_ms(interaction: Interaction) -> float:
     assert interaction.acknowledged_at is not None
     return (interaction.acknowledged_at - interaction.created_at) / timedelta(milliseconds=1)
-
-
-def percentile(values: list[float], fraction: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
 
 
 async def sequential(sandbox: Sandbox, command: str, runs: int) -> list[float]:

@@ -17,6 +17,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from bench.stats import percentile
 from bot.sandbox.harness import Actor, RunningBot, new_sandbox
 
 CHATTER = [
@@ -39,11 +40,6 @@ async def until(count: int, timings: list[float], timeout: float = 30) -> None:
     async with asyncio.timeout(timeout):
         while len(timings) < count:  # noqa: ASYNC110
             await asyncio.sleep(0.001)
-
-
-def p99(samples: list[float]) -> float:
-    ordered = sorted(samples)
-    return ordered[min(len(ordered) - 1, round(0.99 * (len(ordered) - 1)))]
 
 
 async def main(count: int) -> None:
@@ -82,7 +78,7 @@ async def main(count: int) -> None:
             spoilers = timings[count:]
     print(
         f"non-spoilers: {len(chatter)} messages, median {statistics.median(chatter):.3f} ms, "
-        f"p99 {p99(chatter):.3f} ms in the listener"
+        f"p99 {percentile(chatter, 0.99):.3f} ms in the listener"
     )
     print(f"spoilers (wrapped and reposted): median {statistics.median(spoilers):.1f} ms")
 
