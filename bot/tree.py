@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
 
 import discord
@@ -19,8 +19,9 @@ UNEXPECTED = "Sorry, something went wrong on my side. It has been logged; please
 OUTDATED = "This command was just updated. Give Discord a minute to catch up, then try again."
 
 
-def _permissions(names: list[str]) -> str:
-    return ", ".join(name.replace("_", " ").replace("guild", "server").title() for name in names)
+def permission_names(names: Iterable[str], joiner: str = ", ") -> str:
+    """Permissions as Discord's settings name them: manage_guild -> Manage Server."""
+    return joiner.join(name.replace("_", " ").replace("guild", "server").title() for name in names)
 
 
 def user_message(error: Exception) -> str | None:
@@ -30,10 +31,10 @@ def user_message(error: Exception) -> str | None:
     if isinstance(error, UserFacingError):
         return str(error)
     if isinstance(error, app_commands.MissingPermissions):
-        return f"You need the {_permissions(error.missing_permissions)} permission to use this command."
+        return f"You need the {permission_names(error.missing_permissions)} permission to use this command."
     if isinstance(error, app_commands.BotMissingPermissions):
         return (
-            f"I need the {_permissions(error.missing_permissions)} permission here. "
+            f"I need the {permission_names(error.missing_permissions)} permission here. "
             "A server admin can grant it in the channel or role settings."
         )
     if isinstance(error, app_commands.NoPrivateMessage):

@@ -21,7 +21,7 @@ from bot.services.shield import ShieldDecision
 from bot.spoilers import describe_level, wrap
 from bot.storage.shield import ShieldMode, StoredWebhook
 from bot.storage.timers import Timer
-from bot.tree import answers_errors
+from bot.tree import answers_errors, permission_names
 from cogs import autocomplete
 
 if TYPE_CHECKING:
@@ -243,7 +243,7 @@ class Shield(commands.Cog):
         new = await self.bot.shield.first_report_of(guild.id, frozenset(missing))
         if not new:
             return
-        names = " and ".join(name.replace("_", " ").title() for name in sorted(new))
+        names = permission_names(sorted(new), " and ")
         text = (
             f"The spoiler shield can't repost wrapped messages without the {names} permission, "
             "so until it has it, it warns authors privately instead."
@@ -292,7 +292,7 @@ class Shield(commands.Cog):
             raise BadInput("That message has no text to wrap.")
         missing = self._missing_for_repost(message)
         if missing:
-            names = " and ".join(name.replace("_", " ").title() for name in missing)
+            names = permission_names(missing, " and ")
             raise UserFacingError(f"I need the {names} permission here to repost it wrapped.")
         channel = message.channel
         level = await self.bot.spoiler_levels.channel_level(
