@@ -14,12 +14,14 @@ from bot.canon.lexicon import Lexicon, load_lexicon
 from bot.clock import Clock, SystemClock
 from bot.command_sync import sync_command_tree
 from bot.lookups import Lookups
+from bot.services.parties import PartyService
 from bot.services.progress import ProgressService
 from bot.services.shield import ShieldService
 from bot.services.spoiler_levels import SpoilerLevelService
 from bot.settings import Settings
 from bot.storage import Database
 from bot.storage.command_sync import CommandSyncRepository
+from bot.storage.parties import PartyRepository
 from bot.storage.progress import ProgressRepository
 from bot.storage.shield import ShieldRepository
 from bot.storage.spoiler_levels import SpoilerLevelRepository
@@ -39,6 +41,7 @@ EXTENSIONS: tuple[str, ...] = (
     "cogs.privacy",
     "cogs.shield",
     "cogs.timezone",
+    "cogs.watchparty",
 )
 
 
@@ -105,6 +108,7 @@ class HeartBot(commands.Bot):
         self.shield_store = ShieldRepository(db)
         self.timers = TimerDispatcher(TimerRepository(db), self.clock)
         self.timezones = TimezoneRepository(db)
+        self.parties = PartyService(PartyRepository(db), self.lookups.index, self.timers, self.clock)
         self._lexicon = lexicon
         self.shield: ShieldService  # set in setup_hook, where reading the lexicon file belongs
 

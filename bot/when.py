@@ -97,5 +97,16 @@ def parse_when(text: str, *, now: datetime, where: ZoneInfo) -> datetime:
     return _at(day, _clock_time(clock.removeprefix("at ")), where)
 
 
+def depends_on_zone(text: str) -> bool:
+    """Whether reading `text` needed the reader's zone (a picker time or "in 2 hours" does not)."""
+    phrase = " ".join(text.strip().casefold().split())
+    if _DISCORD.fullmatch(phrase) or _RELATIVE.fullmatch(phrase):
+        return False
+    try:
+        return datetime.fromisoformat(phrase.upper().replace(" ", "T", 1)).tzinfo is None
+    except ValueError:
+        return True
+
+
 def _at(day: date, clock: time, where: ZoneInfo) -> datetime:
     return datetime.combine(day, clock, tzinfo=where).astimezone(UTC)

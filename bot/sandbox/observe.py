@@ -18,11 +18,14 @@ class Observation:
     content: str
     embeds: list[dict[str, Any]] = field(default_factory=list)
     buttons: list[str] = field(default_factory=list)
+    pings: list[str] = field(default_factory=list)  # who got a notification from it
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
         data["at"] = self.at.isoformat(timespec="seconds")
         data["message"] = str(self.message)
+        if not self.pings:
+            del data["pings"]
         return data
 
     def seen_by(self, user: str) -> bool:

@@ -568,6 +568,8 @@ class RestApi:
             self._require(
                 "send_messages_in_threads" if channel.type == ChannelType.PUBLIC_THREAD else "send_messages"
             )
+        elif channel.recipient_id is not None and not self.sandbox.users[channel.recipient_id].accepts_dms:
+            raise DiscordError(403, 50007, "Cannot send messages to this user")
         self._check("message", limits.message_problems(body))
         body = {**body, "flags": body.get("flags", 0) & ~EPHEMERAL}  # only interactions may whisper
         message = self.sandbox.new_message(channel, self.sandbox.bot_user.payload(), body)

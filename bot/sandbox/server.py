@@ -22,6 +22,7 @@ from bot.clock import VirtualClock
 from bot.sandbox.commands import ScriptError, command_data
 from bot.sandbox.gateway import Gateway, Intent, Session
 from bot.sandbox.ids import Snowflakes, token
+from bot.sandbox.mentions import pinged
 from bot.sandbox.observe import Observation, button_labels, visible_embeds
 from bot.sandbox.world import (
     EVERYONE,
@@ -340,6 +341,7 @@ class Sandbox:
 
     async def observe(self, message: Message, action: str) -> None:
         channel = self.channels[message.channel_id]
+        pings = [self.users[u].name for u in message.pinged if u in self.users] if action == "send" else []
         self.observations.append(
             Observation(
                 at=self.clock.now(),
@@ -351,6 +353,7 @@ class Sandbox:
                 content=message.content,
                 embeds=visible_embeds(message.embeds),
                 buttons=button_labels(message.components),
+                pings=pings,
             )
         )
         self.changed()
@@ -416,18 +419,27 @@ class Sandbox:
     def new_message(
         self, channel: Channel, author: dict[str, Any], body: dict[str, Any], **extra: Any
     ) -> Message:
+        flags = body.get("flags") or 0
+        content = body.get("content") or ""
+        guild = self.guild if channel.guild_id else None
+        pings = [] if flags & EPHEMERAL else pinged(content, body.get("allowed_mentions"), guild)
         return Message(
             id=self.ids.next(self.clock.now()),
             channel_id=channel.id,
             guild_id=channel.guild_id,
             author=author,
-            content=body.get("content") or "",
+            content=content,
             embeds=body.get("embeds") or [],
             components=numbered(body.get("components") or []),
-            flags=body.get("flags") or 0,
+            flags=flags,
             created_at=self.clock.now(),
+            pinged=pings,
             **extra,
         )
+
+    def refuse_dms(self, user_name: str) -> None:
+        """`user_name` turns off DMs from server members: the bot's DMs to them fail (50007)."""
+        self.user(user_name).accepts_dms = False
 
     # -- what users do -------------------------------------------------------------------------------
 

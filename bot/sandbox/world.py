@@ -52,6 +52,7 @@ class User:
     id: int
     name: str
     bot: bool = False
+    accepts_dms: bool = True  # False: Discord refuses the bot's DMs (privacy settings)
 
     def payload(self) -> dict[str, Any]:
         return {
@@ -240,6 +241,7 @@ class Message:
     application_id: int | None = None
     interaction_metadata: dict[str, Any] | None = None
     mention_ids: list[int] = field(default_factory=list)
+    pinged: list[int] = field(default_factory=list)  # who Discord notified (bot.sandbox.mentions)
     edited_at: datetime | None = None
     loading: bool = False  # a deferred response nobody can read yet
 

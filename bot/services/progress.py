@@ -38,6 +38,13 @@ class ProgressService:
     async def set_watched(self, user_id: int, episode: EpisodeCode) -> UserProgress:
         return await self._save(replace(await self.get(user_id), watched=episode))
 
+    async def raise_to(self, user_id: int, episode: EpisodeCode) -> tuple[UserProgress, bool]:
+        """Progress up to `episode` unless it is already there or further: it never goes back."""
+        progress = await self.get(user_id)
+        if progress.watched is not None and progress.watched >= episode:
+            return progress, False
+        return await self.set_watched(user_id, episode), True
+
     async def watched_next(self, user_id: int) -> UserProgress:
         current = (await self.get(user_id)).watched
         if current == self._order[-1]:

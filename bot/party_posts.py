@@ -1,0 +1,227 @@
+"""Watch parties on Discord: the announcement, its buttons, and the messages that reach attendees.
+
+Nothing here carries plot: a party is named by episode codes and titles only. The buttons are DynamicItems
+whose custom ids carry the party id, so they keep working after a restart.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterator
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+import discord
+
+from bot.presenter import EMBED_COLOUR, bot_of
+from bot.services.parties import Plan, codes, describe_offset
+from bot.storage.parties import Party, Rsvp, Status
+from bot.tree import answers_errors
+
+if TYPE_CHECKING:
+    from bot.app import HeartBot
+
+log = logging.getLogger(__name__)
+
+LABELS = {Rsvp.GOING: "Going", Rsvp.MAYBE: "Maybe", Rsvp.NO: "Can't"}
+STYLES = {
+    Rsvp.GOING: discord.ButtonStyle.success,
+    Rsvp.MAYBE: discord.ButtonStyle.primary,
+    Rsvp.NO: discord.ButtonStyle.secondary,
+}
+MENTIONS_PER_MESSAGE = 50  # well inside Discord's 2,000 characters with the text
+
+
+def stamp(moment: datetime, style: str) -> str:
+    """A Discord timestamp: every reader sees it in their own time zone."""
+    return f"<t:{int(moment.timestamp())}:{style}>"
+
+
+def plain(text: str) -> str:
+    """User text (a party title) shown as typed: no markdown, no mention syntax."""
+    return discord.utils.escape_markdown(discord.utils.escape_mentions(text))
+
+
+def titled(party: Party) -> str:
+    """`**Title** (S2E1-S2E2)`, or the codes alone for a party without a title."""
+    episodes = codes(party.first, party.last)
+    return f"**{plain(party.title)}** ({episodes})" if party.title else f"**{episodes}**"
+
+
+def party_name(party: Party) -> str:
+    """For places Discord cannot hide (thread and event names): codes only."""
+    return f"Watch party #{party.id} · {codes(party.first, party.last)}"
+
+
+def only_these(user_ids: list[int]) -> discord.AllowedMentions:
+    """Pings exactly these members, however the text reads."""
+    return discord.AllowedMentions(
+        everyone=False, roles=False, replied_user=False, users=[discord.Object(u) for u in user_ids]
+    )
+
+
+def chunks(user_ids: list[int]) -> Iterator[list[int]]:
+    for at in range(0, len(user_ids), MENTIONS_PER_MESSAGE):
+        yield user_ids[at : at + MENTIONS_PER_MESSAGE]
+
+
+def announcement(
+    party: Party, plan: Plan, counts: dict[Rsvp, int], reminders: tuple[int, ...], now: datetime
+) -> discord.Embed:
+    state = ""
+    if party.status is Status.CANCELLED:
+        state = "**This party was cancelled.**\n\n"
+    elif party.ended(now):
+        state = "**This party has ended.**\n\n"
+    episodes = "\n".join(f"{e.code} · {e.title}" for e in plan.episodes)
+    length = f"about {plan.minutes} minutes" if plan.estimated else f"{plan.minutes} minutes"
+    lines = [
+        f"{state}**{plain(party.title)}**\nHosted by <@{party.host_id}>"
+        if party.title
+        else f"{state}Hosted by <@{party.host_id}>",
+        "",
+        f"**Episodes**\n{episodes}",
+        "",
+        f"**Starts** {stamp(party.start, 'F')} ({stamp(party.start, 'R')})",
+        f"**Ends** around {stamp(party.end, 't')} ({length})",
+    ]
+    embed = discord.Embed(
+        title=f"Cancelled: {party_name(party)}" if party.status is Status.CANCELLED else party_name(party),
+        description="\n".join(lines),
+        colour=EMBED_COLOUR,
+    )
+    for choice in Rsvp:
+        embed.add_field(name=LABELS[choice], value=str(counts[choice]), inline=True)
+    if reminders and party.status is Status.UPCOMING and not party.ended(now):
+        when = " and ".join(describe_offset(m) for m in reminders)
+        footer = f"Going or Maybe? I'll remind you {when} before. Times show in your own time zone."
+    else:
+        footer = "Times show in your own time zone."
+    embed.set_footer(text=footer)
+    return embed
+
+
+def rsvp_view(party: Party) -> discord.ui.View:
+    view = discord.ui.View(timeout=None)
+    for choice in Rsvp:
+        view.add_item(RsvpButton(party.id, choice))
+    return view
+
+
+def watched_view(party: Party) -> discord.ui.View:
+    view = discord.ui.View(timeout=None)
+    view.add_item(MarkWatchedButton(party.id, codes(party.first, party.last)))
+    return view
+
+
+async def announcement_for(bot: HeartBot, party: Party) -> discord.Embed:
+    counts = await bot.parties.repository.counts(party.id)
+    reminders = await bot.parties.reminder_offsets(party.guild_id)
+    return announcement(party, bot.parties.plan_of(party), counts, reminders, bot.clock.now())
+
+
+async def refresh_announcement(bot: HeartBot, party: Party, *, buttons: bool) -> None:
+    """Show the party as it now stands (after an edit, a cancellation or its end)."""
+    if party.message_id is None:
+        return
+    message = bot.get_partial_messageable(party.channel_id, guild_id=party.guild_id).get_partial_message(
+        party.message_id
+    )
+    view = rsvp_view(party) if buttons else None
+    try:
+        await message.edit(embed=await announcement_for(bot, party), view=view)
+    except discord.NotFound:
+        log.info("Watch party %s: its announcement was deleted", party.id)
+
+
+def _answer(party: Party, choice: Rsvp, reminders: tuple[int, ...]) -> str:
+    when = f"starts {stamp(party.start, 'R')}"
+    if choice is Rsvp.NO:
+        return f"Got it: you can't make watch party #{party.id}. I won't remind you."
+    first = "You're going to" if choice is Rsvp.GOING else "You might come to"
+    text = f"{first} watch party #{party.id} ({codes(party.first, party.last)}), which {when}."
+    if reminders:
+        text += (
+            f" I'll remind you {' and '.join(describe_offset(m) for m in reminders)} before, in the party's "
+            "thread (`/watchparty notify` switches to DMs)."
+        )
+    return text
+
+
+class RsvpButton(
+    discord.ui.DynamicItem[discord.ui.Button],
+    template=r"party:rsvp:(?P<id>\d{1,12}):(?P<choice>going|maybe|no)",
+):
+    def __init__(self, party_id: int, choice: Rsvp) -> None:
+        super().__init__(
+            discord.ui.Button(
+                label=LABELS[choice], style=STYLES[choice], custom_id=f"party:rsvp:{party_id}:{choice.value}"
+            )
+        )
+        self.party_id, self.choice = party_id, choice
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Button, match: re.Match[str]
+    ) -> RsvpButton:
+        return cls(int(match["id"]), Rsvp(match["choice"]))
+
+    @answers_errors
+    async def callback(self, interaction: discord.Interaction) -> None:
+        bot = bot_of(interaction)
+        party = await bot.parties.get(interaction.guild_id, self.party_id)
+        if party.status is Status.CANCELLED or party.ended(bot.clock.now()):
+            ended = "was cancelled" if party.status is Status.CANCELLED else "has ended"
+            await interaction.response.send_message(f"Watch party #{party.id} {ended}.", ephemeral=True)
+            return
+        previous = await bot.parties.rsvp(party, interaction.user.id, self.choice)
+        reminders = await bot.parties.reminder_offsets(party.guild_id)
+        if previous is self.choice:
+            await interaction.response.send_message(
+                f"You already answered {LABELS[self.choice]}. " + _answer(party, self.choice, reminders),
+                ephemeral=True,
+            )
+            return
+        # Editing the announcement is the acknowledgement: the counts change only when an answer does.
+        await interaction.response.edit_message(embed=await announcement_for(bot, party))
+        await interaction.followup.send(_answer(party, self.choice, reminders), ephemeral=True)
+
+
+class MarkWatchedButton(
+    discord.ui.DynamicItem[discord.ui.Button],
+    template=r"party:watched:(?P<id>\d{1,12}):(?P<codes>S\dE\d(?:-S\dE\d)?)",
+):
+    def __init__(self, party_id: int, episodes: str) -> None:
+        super().__init__(
+            discord.ui.Button(
+                label=f"Mark {episodes} watched",
+                style=discord.ButtonStyle.success,
+                custom_id=f"party:watched:{party_id}:{episodes}",
+            )
+        )
+        self.party_id = party_id
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Button, match: re.Match[str]
+    ) -> MarkWatchedButton:
+        return cls(int(match["id"]), match["codes"])
+
+    @answers_errors
+    async def callback(self, interaction: discord.Interaction) -> None:
+        bot = bot_of(interaction)
+        party = await bot.parties.repository.get(self.party_id)
+        if party is None:
+            await interaction.response.send_message("That watch party no longer exists.", ephemeral=True)
+            return
+        progress, raised = await bot.progress.raise_to(interaction.user.id, party.last)
+        label = bot.lookups.index.episode_label(party.last)
+        if raised:
+            text = f"Marked: you've watched up to **{label}**. `/progress show` has the details."
+        else:
+            text = (
+                f"You're already at **{progress.watched}**, so I left your progress as it is "
+                "(this button only ever moves it forward)."
+            )
+        await interaction.response.send_message(text, ephemeral=True)
