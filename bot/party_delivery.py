@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 THREAD = 0  # the user id under which the thread message itself is recorded
+DMS_REFUSED = "dms-refused"  # recorded like a step: members whose DMs Discord refused for this party
 
 
 class Delivery:
@@ -47,11 +48,13 @@ class Delivery:
         `always_post` (it is the party's record of the step)."""
         repository = self.bot.parties.repository
         done = await repository.delivered(party, step)
+        refused = await repository.delivered(party, DMS_REFUSED)  # asked once per party, not at every step
         by_dm, in_thread = await self.bot.parties.split_by_preference([u for u in audience if u not in done])
         for user_id in by_dm:
-            if await self._dm(user_id, text(True), view):
+            if user_id not in refused and await self._dm(user_id, text(True), view):
                 await repository.mark_delivered(party, step, [user_id])
             else:
+                await repository.mark_delivered(party, DMS_REFUSED, [user_id])
                 in_thread.append(user_id)
         if THREAD in done and not in_thread:
             return

@@ -10,6 +10,7 @@ from discord.ext import commands
 
 from bot.canon import EpisodeCode
 from bot.errors import BadInput
+from bot.services.parties import describe_offset, parse_offsets
 from bot.spoilers import NOTHING_WATCHED
 from bot.storage.shield import ShieldMode
 from bot.text import quote
@@ -199,6 +200,40 @@ class Config(commands.GroupCog, group_name="config"):
         """Have the shield check a role or channel again."""
         await self._exempt(interaction, role, channel, False)
 
+    # -- watch parties -------------------------------------------------------------------------------
+
+    @app_commands.command(name="party-reminders")
+    @app_commands.describe(offsets="How long before a party starts, like `1h, 10m` (or `none`)")
+    async def party_reminders(self, interaction: discord.Interaction, offsets: str) -> None:
+        """Choose when watch-party attendees are reminded (default 1 hour and 10 minutes before)."""
+        assert interaction.guild_id is not None
+        minutes = parse_offsets(offsets)
+        moved = await self.bot.parties.set_reminders(interaction.guild_id, minutes)
+        when = " and ".join(describe_offset(m) for m in minutes) + " before" if minutes else "no reminders"
+        later = (
+            f" Reminders for {moved} upcoming part{'y' if moved == 1 else 'ies'} moved to match."
+            if moved
+            else ""
+        )
+        await interaction.response.send_message(
+            f"Watch parties here now get **{when}**.{later}", ephemeral=True
+        )
+
+    @app_commands.command(name="party-manager")
+    @app_commands.describe(
+        role="Members with this role may edit and cancel anyone's party (leave out to clear)"
+    )
+    async def party_manager(self, interaction: discord.Interaction, role: discord.Role | None = None) -> None:
+        """Choose the role that may manage every watch party here, besides Manage Server."""
+        assert interaction.guild_id is not None
+        await self.bot.parties.repository.set_manager_role(interaction.guild_id, role.id if role else None)
+        text = (
+            f"Members with {role.mention} may now edit and cancel any watch party here."
+            if role
+            else "No party-manager role: only hosts and members with Manage Server manage watch parties."
+        )
+        await interaction.response.send_message(text, ephemeral=True)
+
     # -- everything at a glance ----------------------------------------------------------------------
 
     @app_commands.command(name="show")
@@ -213,7 +248,17 @@ class Config(commands.GroupCog, group_name="config"):
         else:
             lines.append("No spoiler channels: `/config spoiler-channel set` adds one.")
         lines += await self._shield_lines(interaction.guild_id)
+        lines += await self._party_lines(interaction.guild_id)
         await interaction.response.send_message("\n".join(lines), ephemeral=True)
+
+    async def _party_lines(self, guild_id: int) -> list[str]:
+        offsets = await self.bot.parties.reminder_offsets(guild_id)
+        reminders = " and ".join(describe_offset(m) for m in offsets) + " before" if offsets else "none"
+        manager = (await self.bot.parties.settings(guild_id)).manager_role_id
+        return [
+            f"Watch-party reminders: {reminders}",
+            f"Party managers: {f'<@&{manager}>' if manager else 'hosts and Manage Server only'}",
+        ]
 
     async def _shield_lines(self, guild_id: int) -> list[str]:
         shield = await self.bot.shield.settings(guild_id)

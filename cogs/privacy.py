@@ -46,6 +46,7 @@ class DeleteMyData(discord.ui.DynamicItem[discord.ui.Button], template=r"privacy
         await bot.shield_store.delete_spoilers_by(self.user_id)
         await bot.shield_store.delete_reposts_by(self.user_id)
         await bot.timezones.delete(self.user_id)
+        await bot.parties.repository.delete_member(self.user_id)
         await interaction.response.edit_message(
             content="Done: everything I stored about you is gone. Nice to meet you again, any time.",
             view=None,
@@ -76,6 +77,9 @@ class Privacy(commands.GroupCog, group_name="privacy"):
         time_zone = await self.bot.timezones.get(user_id)
         if time_zone:
             stored["time_zone"] = time_zone
+        parties = await self.bot.parties.repository.export_member(user_id)
+        if parties["rsvps"] or parties["hosted"] or parties["reminders_by"] != "thread":
+            stored["watch_parties"] = parties
         reposts = await self.bot.shield_store.reposts_by(user_id)
         if reposts:
             stored["messages_kept_for_not_a_spoiler"] = reposts
@@ -90,8 +94,8 @@ class Privacy(commands.GroupCog, group_name="privacy"):
         view = discord.ui.View(timeout=None)
         view.add_item(DeleteMyData(interaction.user.id))
         await interaction.response.send_message(
-            "This erases your progress, settings and posted spoilers for good. Press the button to confirm, "
-            "or ignore it.",
+            "This erases your progress, settings, watch-party answers and posted spoilers for good. Press"
+            " the button to confirm, or ignore it.",
             view=view,
             ephemeral=True,
         )

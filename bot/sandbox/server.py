@@ -476,9 +476,23 @@ class Sandbox:
 
     async def set_bot_permissions(self, value: int) -> None:
         """Change what the bot's role allows, as a server admin would."""
-        self.bot_role.permissions = value
-        data = {"guild_id": str(self.guild.id), "role": self.bot_role.payload()}
+        await self.set_role_permissions(self.bot_role, value)
+
+    async def set_role_permissions(self, role: Role, value: int) -> None:
+        role.permissions = value
+        data = {"guild_id": str(self.guild.id), "role": role.payload()}
         await self.gateway.dispatch("GUILD_ROLE_UPDATE", lambda i: data if i & Intent.GUILDS else None)
+
+    async def give_role(self, user_name: str, role_name: str) -> Role:
+        """An admin gives `user_name` a role (made, with no permissions, if the server lacks it)."""
+        role = next((r for r in self.guild.roles.values() if r.name == role_name), None)
+        if role is None:
+            role = Role(self.ids.next(), role_name, 0, len(self.guild.roles))
+            self.guild.roles[role.id] = role
+            data = {"guild_id": str(self.guild.id), "role": role.payload()}
+            await self.gateway.dispatch("GUILD_ROLE_CREATE", lambda i: data if i & Intent.GUILDS else None)
+        self.guild.members[self.user(user_name).id].role_ids.append(role.id)
+        return role
 
     def commands_for(self, guild_id: int | None) -> list[dict[str, Any]]:
         return self.commands.get(guild_id, []) + self.commands.get(None, [])

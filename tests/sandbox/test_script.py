@@ -195,3 +195,46 @@ def test_the_shield_example_script() -> None:
         ("s2-spoilers", "bob", "send", "charlie fainting at the louvre 😭"),
         ("s2-spoilers", "bob", "send", "prom is friday!!"),
     ]
+
+
+def _party_story(seen: list[dict]) -> list[tuple[str, str, list[str]]]:
+    """What bob is told in the party's thread or privately, in order: (kind, where, who was pinged)."""
+    kinds = {
+        "⏰": "reminder",
+        "3... 2... 1... press play": "countdown",
+        "That's S2E1-S2E2 done!": "prompt",
+        "You've watched up to **S2E2 · Family**": "progress",
+    }
+    story = []
+    for s in seen:
+        for marker, kind in kinds.items():
+            if marker in s["content"] and s["action"] == "send":
+                story.append((kind, s["channel"], s.get("pings", [])))
+    return story
+
+
+def test_the_watch_party_example_script() -> None:
+    """examples/watchparty.txt: bob's two reminders once each, the countdown, the prompt, then S2E2."""
+    result = sandbox_cli("--script", str(PROJECT_ROOT / "examples" / "watchparty.txt"))
+    assert result.returncode == 0, result.stderr
+    seen = [json.loads(line) for line in result.stdout.splitlines()]
+    assert _party_story(seen) == [
+        ("reminder", "Watch party #1", ["bob"]),
+        ("reminder", "Watch party #1", ["bob"]),
+        ("countdown", "Watch party #1", ["bob"]),
+        ("prompt", "Watch party #1", ["bob"]),
+        ("progress", "general", []),
+    ]
+    [prompt] = [s for s in seen if "done!" in s["content"]]
+    assert prompt["buttons"] == ["Mark S2E1-S2E2 watched"]
+
+
+def test_a_restart_after_every_step_of_the_watch_party_loses_and_repeats_nothing(tmp_path: Path) -> None:
+    lines = (PROJECT_ROOT / "examples" / "watchparty.txt").read_text(encoding="utf-8").splitlines()
+    script = tmp_path / "restarts.txt"
+    script.write_text("\n".join(f"{line}\nrestart" for line in lines if line and not line.startswith("#")))
+    result = sandbox_cli("--script", str(script), "--db", str(tmp_path / "party.db"))
+    assert result.returncode == 0, result.stderr
+    seen = [json.loads(line) for line in result.stdout.splitlines()]
+    kinds = [kind for kind, _, _ in _party_story(seen)]
+    assert kinds == ["reminder", "reminder", "countdown", "prompt", "progress"]

@@ -1,0 +1,144 @@
+"""Watch parties without Discord: plans, offsets, titles, and their storage in a real SQLite file."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from bot.canon import Canon, EpisodeCode
+from bot.canon.search import CanonIndex
+from bot.errors import BadInput, UserFacingError
+from bot.services.parties import (
+    ASSUMED_RUNTIME,
+    check_start,
+    clean_title,
+    describe_offset,
+    parse_offsets,
+    plan_episodes,
+)
+from bot.storage import Database
+from bot.storage.parties import Party, PartyRepository, Rsvp, Status
+from bot.when import depends_on_zone
+
+NOW = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("text", "first", "last"),
+    [
+        ("S2E1", "S2E1", "S2E1"),
+        ("S2E1-S2E3", "S2E1", "S2E3"),
+        ("s2e1 – s2e3", "S2E1", "S2E3"),
+        ("S1E8 to S2E1", "S1E8", "S2E1"),
+        ("Out-Family", "S2E1", "S2E2"),
+    ],
+)
+def test_episode_plans(canon: Canon, text: str, first: str, last: str) -> None:
+    plan = plan_episodes(CanonIndex(canon), text)
+    assert (str(plan.first), str(plan.last)) == (first, last)
+
+
+def test_runtimes_add_up_and_missing_ones_are_estimated(canon: Canon) -> None:
+    index = CanonIndex(canon)
+    season_two = plan_episodes(index, "S2E1-S2E2")
+    assert (season_two.minutes, season_two.estimated) == (32 + 35, False)
+    season_one = plan_episodes(index, "S1E1-S1E2")
+    assert (season_one.minutes, season_one.estimated) == (2 * ASSUMED_RUNTIME, True)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("S2E3-S2E1", "runs backwards: did you mean `S2E1-S2E3`?"),
+        ("S1E1-S3E8", "up to 12 episodes"),
+        ("-", "one code or a range"),
+        ("S4E1", "There's no episode S4E1"),
+    ],
+)
+def test_bad_plans(canon: Canon, text: str, message: str) -> None:
+    with pytest.raises(UserFacingError, match=re.escape(message)):
+        plan_episodes(CanonIndex(canon), text)
+
+
+def test_offsets() -> None:
+    assert parse_offsets("1h, 10m") == (60, 10)
+    assert parse_offsets("10m 1h30m 2d") == (2880, 90, 10)
+    assert parse_offsets("none") == ()
+    assert describe_offset(90) == "1 hour 30 minutes"
+    for bad in ("soon", "0m", "8d", "1h, 2h, 3h, 4h, 5h"):
+        with pytest.raises(BadInput):
+            parse_offsets(bad)
+
+
+def test_titles_and_start_times() -> None:
+    assert clean_title("  Night   one \n") == "Night one"
+    assert clean_title(None) == ""
+    with pytest.raises(BadInput, match="80 characters"):
+        clean_title("x" * 81)
+    check_start(NOW + timedelta(minutes=1), NOW)
+    for bad in (NOW, NOW - timedelta(days=1), NOW + timedelta(days=366)):
+        with pytest.raises(BadInput):
+            check_start(bad, NOW)
+
+
+@pytest.mark.parametrize(
+    ("text", "needs_zone"),
+    [
+        ("tomorrow 8pm", True),
+        ("2026-12-01 20:00", True),
+        ("2026-12-01T20:00+01:00", False),
+        ("in 2 hours", False),
+        ("<t:1764000000:F>", False),
+    ],
+)
+def test_which_phrases_depend_on_the_zone(text: str, needs_zone: bool) -> None:
+    assert depends_on_zone(text) is needs_zone
+
+
+def _party(**changes: object) -> Party:
+    base = dict(
+        id=0,
+        guild_id=1,
+        channel_id=2,
+        host_id=3,
+        title="",
+        first=EpisodeCode(2, 1),
+        last=EpisodeCode(2, 2),
+        start=NOW + timedelta(hours=2),
+        end=NOW + timedelta(hours=3),
+        status=Status.DRAFT,
+    )
+    return Party(**{**base, **changes})  # type: ignore[arg-type]
+
+
+async def test_drafts_rsvps_and_deliveries_in_sqlite(db: Database) -> None:
+    repository = PartyRepository(db)
+    draft = await repository.create_draft(_party(), NOW)
+    assert await repository.upcoming(1, NOW) == []  # a draft is shown nowhere
+    await repository.publish(draft.id, message_id=10, thread_id=11, event_id=None)
+    [party] = await repository.upcoming(1, NOW)
+    assert (party.status, party.message_id, party.thread_id) == (Status.UPCOMING, 10, 11)
+
+    assert await repository.set_rsvp(party.id, 5, Rsvp.GOING, NOW) is None
+    assert await repository.set_rsvp(party.id, 5, Rsvp.NO, NOW) is Rsvp.GOING
+    await repository.set_rsvp(party.id, 6, Rsvp.MAYBE, NOW)
+    assert await repository.counts(party.id) == {Rsvp.GOING: 0, Rsvp.MAYBE: 1, Rsvp.NO: 1}
+
+    await repository.mark_delivered(party, "reminder:60", [0, 6])
+    await repository.mark_delivered(party, "reminder:60", [6])  # again: no error, no duplicate
+    assert await repository.delivered(party, "reminder:60") == {0, 6}
+    edited = await repository.update(party)
+    assert edited.revision == party.revision + 1
+    assert await repository.delivered(edited, "reminder:60") == set()  # a new plan is reminded afresh
+
+    assert await repository.delete_member(6)
+    assert await repository.rsvps(party.id) == {5: Rsvp.NO}
+
+
+async def test_drafts_left_by_a_crash_are_dropped(db: Database) -> None:
+    repository = PartyRepository(db)
+    await repository.create_draft(_party(), NOW)
+    assert await repository.delete_drafts() == 1
+    assert await repository.count_not_started(1, NOW) == 0
