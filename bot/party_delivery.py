@@ -42,10 +42,9 @@ class Delivery:
         text: Callable[[bool], str],
         *,
         view: Callable[[], discord.ui.View] | None = None,
-        always_post: bool = True,
     ) -> None:
-        """`text(in_dm)` to `audience`; the thread message also goes out with no one to mention when
-        `always_post` (it is the party's record of the step)."""
+        """`text(in_dm)` to `audience`. The thread message goes out even with no one to mention: it is the
+        party's record of the step for whoever reads the thread."""
         repository = self.bot.parties.repository
         done = await repository.delivered(party, step)
         refused = await repository.delivered(party, DMS_REFUSED)  # asked once per party, not at every step
@@ -57,8 +56,6 @@ class Delivery:
                 await repository.mark_delivered(party, DMS_REFUSED, [user_id])
                 in_thread.append(user_id)
         if THREAD in done and not in_thread:
-            return
-        if not in_thread and not always_post:
             return
         first = THREAD not in done
         for group in list(chunks(in_thread)) or [[]]:

@@ -45,9 +45,11 @@ def zone(name: str) -> ZoneInfo:
 def zone_choices(typed: str, limit: int = 25) -> list[str]:
     """Zones for autocomplete: aliases and IANA names containing what was typed."""
     wanted = typed.strip().casefold().replace(" ", "_")
-    names = sorted(available_timezones())
-    found = [n for n in names if wanted in n.casefold()] if wanted else ["Europe/London", "America/New_York"]
-    return found[:limit]
+    if not wanted:
+        return list(dict.fromkeys(_ZONE_ALIASES.values()))
+    aliased = [key for alias, key in _ZONE_ALIASES.items() if alias.startswith(wanted)]
+    found = [n for n in sorted(available_timezones()) if wanted in n.casefold()]
+    return list(dict.fromkeys(aliased + found))[:limit]
 
 
 def _clock_time(text: str) -> time:

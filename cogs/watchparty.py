@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import logging
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -206,7 +207,7 @@ class WatchParty(commands.GroupCog, group_name="watchparty"):
             thread = await message.create_thread(name=f"Watch party #{party.id}", auto_archive_duration=10080)
             # Talk in the thread is about the episodes just watched: the shield allows up to the last one.
             await self.bot.spoiler_levels.set_channel(guild.id, thread.id, party.last)
-            event_id = await self.events.create(guild, party, plan)
+            event_id = await self.events.create(guild, replace(party, message_id=message.id), plan)
             return await self.parties.publish(
                 party, message_id=message.id, thread_id=thread.id, event_id=event_id
             )

@@ -412,6 +412,7 @@ async def test_scheduled_events_mirror_the_party(alice: Actor, sandbox: Sandbox)
     [event] = sandbox.scheduled_events.values()
     assert event["name"] == "Watch party #1 · S2E1-S2E2"
     assert "S2E1 · Out, S2E2 · Family" in event["description"]
+    assert event["description"].endswith(f"/{announcement(sandbox).message}")  # a link to the announcement
     await ask(alice, '/watchparty edit id:1 episodes:S2E1-S2E3 start:"in 5 hours"')
     assert event["name"] == "Watch party #1 · S2E1-S2E3"
     assert event["scheduled_start_time"].startswith(

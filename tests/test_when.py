@@ -49,6 +49,8 @@ def test_zone_aliases_and_choices() -> None:
     assert zone("uk").key == "Europe/London"
     assert zone("EST").key == "America/New_York"
     assert "Europe/London" in zone_choices("lond")
+    assert zone_choices("uk")[0] == "Europe/London"  # aliases people use come first
+    assert zone_choices("pst")[0] == "America/Los_Angeles"
     assert len(zone_choices("a")) == 25
     with pytest.raises(BadInput, match="I don't know the time zone"):
         zone("Middle/Earth")

@@ -81,6 +81,13 @@ def _party(row: aiosqlite.Row) -> Party:
     )
 
 
+def _plan_columns(party: Party) -> tuple[object, ...]:
+    """title, first_season, first_episode, last_season, last_episode, start_us, end_us."""
+    first, last = party.first, party.last
+    start, end = to_us(party.start), to_us(party.end)
+    return (party.title, first.season, first.number, last.season, last.number, start, end)
+
+
 class PartyRepository:
     def __init__(self, db: Database) -> None:
         self._db = db
@@ -93,19 +100,7 @@ class PartyRepository:
                 "INSERT INTO watch_parties (guild_id, channel_id, host_id, title, first_season,"
                 " first_episode, last_season, last_episode, start_us, end_us, status, created_us)"
                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'draft', ?)",
-                (
-                    party.guild_id,
-                    party.channel_id,
-                    party.host_id,
-                    party.title,
-                    party.first.season,
-                    party.first.number,
-                    party.last.season,
-                    party.last.number,
-                    to_us(party.start),
-                    to_us(party.end),
-                    to_us(now),
-                ),
+                (party.guild_id, party.channel_id, party.host_id, *_plan_columns(party), to_us(now)),
             )
             assert cursor.lastrowid is not None
             party_id = cursor.lastrowid
@@ -122,9 +117,9 @@ class PartyRepository:
         await self._db.execute("DELETE FROM watch_parties WHERE id = ?", (party_id,))
 
     async def delete_drafts(self) -> int:
-        rows = await self._db.fetchall("SELECT id FROM watch_parties WHERE status = 'draft'")
-        await self._db.execute("DELETE FROM watch_parties WHERE status = 'draft'")
-        return len(rows)
+        async with self._db.transaction() as connection:
+            cursor = await connection.execute("DELETE FROM watch_parties WHERE status = 'draft'")
+        return cursor.rowcount or 0
 
     async def get(self, party_id: int) -> Party | None:
         row = await self._db.fetchone("SELECT * FROM watch_parties WHERE id = ?", (party_id,))
@@ -137,17 +132,7 @@ class PartyRepository:
                 "UPDATE watch_parties SET title = ?, first_season = ?, first_episode = ?, last_season = ?,"
                 " last_episode = ?, start_us = ?, end_us = ?, event_id = ?, revision = revision + 1"
                 " WHERE id = ?",
-                (
-                    party.title,
-                    party.first.season,
-                    party.first.number,
-                    party.last.season,
-                    party.last.number,
-                    to_us(party.start),
-                    to_us(party.end),
-                    party.event_id,
-                    party.id,
-                ),
+                (*_plan_columns(party), party.event_id, party.id),
             )
         return replace(party, revision=party.revision + 1)
 
