@@ -9,9 +9,13 @@ import pytest
 
 from bot.canon import Canon, EpisodeCode
 from bot.canon.search import CanonIndex
+from bot.clock import VirtualClock
 from bot.errors import BadInput, UserFacingError
 from bot.services.parties import (
     ASSUMED_RUNTIME,
+    PER_MEMBER,
+    PER_SERVER,
+    PartyService,
     check_start,
     clean_title,
     describe_offset,
@@ -20,6 +24,8 @@ from bot.services.parties import (
 )
 from bot.storage import Database
 from bot.storage.parties import Party, PartyRepository, Rsvp, Status
+from bot.storage.timers import TimerRepository
+from bot.timers import TimerDispatcher
 from bot.when import depends_on_zone
 
 NOW = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
@@ -142,3 +148,25 @@ async def test_drafts_left_by_a_crash_are_dropped(db: Database) -> None:
     await repository.create_draft(_party(), NOW)
     assert await repository.delete_drafts() == 1
     assert await repository.count_not_started(1, NOW) == 0
+
+
+async def test_limits_per_server_and_per_member(db: Database, canon: Canon) -> None:
+    clock = VirtualClock()
+    service = PartyService(
+        PartyRepository(db), CanonIndex(canon), TimerDispatcher(TimerRepository(db), clock), clock
+    )
+    plan = service.plan("S2E1")
+    start = clock.now() + timedelta(days=1)
+
+    async def draft(host: int, guild: int = 1) -> None:
+        await service.draft(guild_id=guild, channel_id=2, host_id=host, title="", plan=plan, start=start)
+
+    for _ in range(PER_MEMBER):
+        await draft(0)
+    with pytest.raises(UserFacingError, match="You're already hosting 3 parties"):
+        await draft(0)
+    for host in range(1, PER_SERVER - PER_MEMBER + 1):
+        await draft(host)
+    with pytest.raises(UserFacingError, match="This server already has 25 parties coming up"):
+        await draft(999)
+    await draft(999, guild=7)  # another server is not affected
