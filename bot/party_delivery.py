@@ -50,7 +50,9 @@ class Delivery:
         refused = await repository.delivered(party, DMS_REFUSED)  # asked once per party, not at every step
         by_dm, in_thread = await self.bot.parties.split_by_preference([u for u in audience if u not in done])
         for user_id in by_dm:
-            if user_id not in refused and await self._dm(user_id, text(True), view):
+            if user_id in refused:
+                in_thread.append(user_id)
+            elif await self._dm(user_id, text(True), view):
                 await repository.mark_delivered(party, step, [user_id])
             else:
                 await repository.mark_delivered(party, DMS_REFUSED, [user_id])

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 import discord
 
-from bot.party_posts import party_name
+from bot.party_posts import jump_url, party_name
 from bot.services.parties import Plan
 from bot.storage.parties import Party
 
@@ -30,8 +30,7 @@ def may_mirror(guild: discord.Guild) -> bool:
 
 def _description(party: Party, plan: Plan) -> str:
     episodes = ", ".join(f"{e.code} · {e.title}" for e in plan.episodes)
-    link = f"https://discord.com/channels/{party.guild_id}/{party.channel_id}/{party.message_id}"
-    return f"{episodes}. Watch along on Netflix; RSVP and chat here: {link}"[:1000]
+    return f"{episodes}. Watch along on Netflix; RSVP and chat here: {jump_url(party)}"[:1000]
 
 
 class EventMirror:

@@ -13,9 +13,10 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 import discord
+from discord.utils import format_dt  # <t:…> timestamps: each reader sees their own zone
 
 from bot.presenter import EMBED_COLOUR, bot_of
-from bot.services.parties import Plan, codes, describe_offset
+from bot.services.parties import Plan, codes, describe_offsets
 from bot.storage.parties import Party, Rsvp, Status
 from bot.tree import answers_errors
 
@@ -33,11 +34,6 @@ STYLES = {
 MENTIONS_PER_MESSAGE = 50  # well inside Discord's 2,000 characters with the text
 
 
-def stamp(moment: datetime, style: str) -> str:
-    """A Discord timestamp: every reader sees it in their own time zone."""
-    return f"<t:{int(moment.timestamp())}:{style}>"
-
-
 def plain(text: str) -> str:
     """User text (a party title) shown as typed: no markdown, no mention syntax."""
     return discord.utils.escape_markdown(discord.utils.escape_mentions(text))
@@ -47,6 +43,13 @@ def titled(party: Party) -> str:
     """`**Title** (S2E1-S2E2)`, or the codes alone for a party without a title."""
     episodes = codes(party.first, party.last)
     return f"**{plain(party.title)}** ({episodes})" if party.title else f"**{episodes}**"
+
+
+def jump_url(party: Party, *, thread: bool = False) -> str:
+    """A link to the party's thread, or to its announcement."""
+    if thread:
+        return f"https://discord.com/channels/{party.guild_id}/{party.thread_id or party.channel_id}"
+    return f"https://discord.com/channels/{party.guild_id}/{party.channel_id}/{party.message_id}"
 
 
 def party_name(party: Party) -> str:
@@ -83,8 +86,8 @@ def announcement(
         "",
         f"**Episodes**\n{episodes}",
         "",
-        f"**Starts** {stamp(party.start, 'F')} ({stamp(party.start, 'R')})",
-        f"**Ends** around {stamp(party.end, 't')} ({length})",
+        f"**Starts** {format_dt(party.start, 'F')} ({format_dt(party.start, 'R')})",
+        f"**Ends** around {format_dt(party.end, 't')} ({length})",
     ]
     embed = discord.Embed(
         title=f"Cancelled: {party_name(party)}" if party.status is Status.CANCELLED else party_name(party),
@@ -93,11 +96,9 @@ def announcement(
     )
     for choice in Rsvp:
         embed.add_field(name=LABELS[choice], value=str(counts[choice]), inline=True)
+    footer = "Times show in your own time zone."
     if reminders and party.status is Status.UPCOMING and not party.ended(now):
-        when = " and ".join(describe_offset(m) for m in reminders)
-        footer = f"Going or Maybe? I'll remind you {when} before. Times show in your own time zone."
-    else:
-        footer = "Times show in your own time zone."
+        footer = f"Going or Maybe? I'll remind you {describe_offsets(reminders)}. {footer}"
     embed.set_footer(text=footer)
     return embed
 
@@ -136,14 +137,14 @@ async def refresh_announcement(bot: HeartBot, party: Party, *, buttons: bool) ->
 
 
 def _answer(party: Party, choice: Rsvp, reminders: tuple[int, ...]) -> str:
-    when = f"starts {stamp(party.start, 'R')}"
+    when = f"starts {format_dt(party.start, 'R')}"
     if choice is Rsvp.NO:
         return f"Got it: you can't make watch party #{party.id}. I won't remind you."
     first = "You're going to" if choice is Rsvp.GOING else "You might come to"
     text = f"{first} watch party #{party.id} ({codes(party.first, party.last)}), which {when}."
     if reminders:
         text += (
-            f" I'll remind you {' and '.join(describe_offset(m) for m in reminders)} before, in the party's "
+            f" I'll remind you {describe_offsets(reminders)}, in the party's "
             "thread (`/watchparty notify` switches to DMs)."
         )
     return text

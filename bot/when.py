@@ -28,6 +28,8 @@ _ZONE_ALIASES = {
     "cet": "Europe/Paris",
     "aest": "Australia/Sydney",
 }
+_DURATION_PART = re.compile(r"(\d+)([dhms])")
+_UNITS = {"d": "days", "h": "hours", "m": "minutes", "s": "seconds"}
 EXAMPLES = "tomorrow 8pm, saturday 19:30, in 2 hours, 2026-12-01 20:00, or Discord's time picker"
 
 
@@ -97,6 +99,15 @@ def parse_when(text: str, *, now: datetime, where: ZoneInfo) -> datetime:
     if not clock:
         raise BadInput(f"Add a time of day, like {day_word} 8pm.")
     return _at(day, _clock_time(clock.removeprefix("at ")), where)
+
+
+def read_duration(text: str) -> timedelta | None:
+    """`1h30m`, `45m`, `2d`, `10s`, `1h 30m`; None when the text is not a duration."""
+    compact = text.replace(" ", "")
+    parts = _DURATION_PART.findall(compact)
+    if not parts or "".join(n + u for n, u in parts) != compact:
+        return None
+    return sum((timedelta(**{_UNITS[unit]: int(n)}) for n, unit in parts), timedelta())
 
 
 def depends_on_zone(text: str) -> bool:

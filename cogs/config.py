@@ -10,7 +10,7 @@ from discord.ext import commands
 
 from bot.canon import EpisodeCode
 from bot.errors import BadInput
-from bot.services.parties import describe_offset, parse_offsets
+from bot.services.parties import describe_offsets, parse_offsets
 from bot.spoilers import NOTHING_WATCHED
 from bot.storage.shield import ShieldMode
 from bot.text import quote
@@ -209,7 +209,7 @@ class Config(commands.GroupCog, group_name="config"):
         assert interaction.guild_id is not None
         minutes = parse_offsets(offsets)
         moved = await self.bot.parties.set_reminders(interaction.guild_id, minutes)
-        when = " and ".join(describe_offset(m) for m in minutes) + " before" if minutes else "no reminders"
+        when = describe_offsets(minutes)
         later = (
             f" Reminders for {moved} upcoming part{'y' if moved == 1 else 'ies'} moved to match."
             if moved
@@ -253,7 +253,7 @@ class Config(commands.GroupCog, group_name="config"):
 
     async def _party_lines(self, guild_id: int) -> list[str]:
         offsets = await self.bot.parties.reminder_offsets(guild_id)
-        reminders = " and ".join(describe_offset(m) for m in offsets) + " before" if offsets else "none"
+        reminders = describe_offsets(offsets) if offsets else "none"
         manager = (await self.bot.parties.settings(guild_id)).manager_role_id
         return [
             f"Watch-party reminders: {reminders}",

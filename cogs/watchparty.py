@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 import discord
 from discord import app_commands
 from discord.ext import commands
+from discord.utils import format_dt
 
 from bot.errors import BadInput, UserFacingError
 from bot.party_delivery import Delivery
@@ -21,10 +22,10 @@ from bot.party_posts import (
     MarkWatchedButton,
     RsvpButton,
     announcement_for,
+    jump_url,
     plain,
     refresh_announcement,
     rsvp_view,
-    stamp,
     titled,
     watched_view,
 )
@@ -170,7 +171,7 @@ class WatchParty(commands.GroupCog, group_name="watchparty"):
             raise
         lines = [
             f"Watch party #{party.id} is planned in {target.mention}: **{codes(party.first, party.last)}**, "
-            f"{stamp(party.start, 'F')} ({stamp(party.start, 'R')})."
+            f"{format_dt(party.start, 'F')} ({format_dt(party.start, 'R')})."
         ]
         if assumed_utc:
             lines.append(
@@ -236,10 +237,10 @@ class WatchParty(commands.GroupCog, group_name="watchparty"):
         lines = []
         for party in parties:
             going = (await self.parties.repository.counts(party.id))[Rsvp.GOING]
-            when = "on now" if party.started(now) else stamp(party.start, "R")
+            when = "on now" if party.started(now) else format_dt(party.start, "R")
             title = f" · {quote(party.title, 60)}" if party.title else ""
             lines.append(
-                f"**#{party.id}** {codes(party.first, party.last)}{title} · {stamp(party.start, 'F')} "
+                f"**#{party.id}** {codes(party.first, party.last)}{title} · {format_dt(party.start, 'F')} "
                 f"({when}) · <#{party.channel_id}> · {going} going"
             )
         await interaction.response.send_message("\n".join(lines), ephemeral=True)
@@ -254,7 +255,7 @@ class WatchParty(commands.GroupCog, group_name="watchparty"):
         lines = [f"Your answer: **{LABELS[answer] if answer else 'none yet'}**"]
         if party.message_id:
             lines.append(
-                f"Announcement: https://discord.com/channels/{party.guild_id}/{party.channel_id}/{party.message_id}"
+                f"Announcement: {jump_url(party)}"
             )
         if party.thread_id:
             lines.append(f"Thread: <#{party.thread_id}>")
@@ -302,8 +303,8 @@ class WatchParty(commands.GroupCog, group_name="watchparty"):
         )
         await interaction.followup.send(
             f"Watch party #{changed.id} is now **{codes(changed.first, changed.last)}**, "
-            f"{stamp(changed.start, 'F')} ({stamp(changed.start, 'R')}). Everyone who answered Going or "
-            f"Maybe will hear about it.{note}",
+            f"{format_dt(changed.start, 'F')} ({format_dt(changed.start, 'R')}). Everyone who answered Going "
+            f"or Maybe will hear about it.{note}",
             ephemeral=True,
         )
 
@@ -369,9 +370,6 @@ class WatchParty(commands.GroupCog, group_name="watchparty"):
         guild = self.bot.get_guild(party.guild_id)
         return f"Watch party #{party.id} in **{plain(guild.name) if guild else 'your server'}**"
 
-    def _link(self, party: Party) -> str:
-        return f"https://discord.com/channels/{party.guild_id}/{party.thread_id or party.channel_id}"
-
     async def on_reminder(self, timer: Timer, late: bool) -> None:
         party = await self.parties.current(timer.payload["party"], timer.payload["revision"])
         now = self.bot.clock.now()
@@ -382,10 +380,10 @@ class WatchParty(commands.GroupCog, group_name="watchparty"):
 
         def text(in_dm: bool) -> str:
             who = self._dm_lead(party) if in_dm else f"Watch party #{party.id}"
-            tail = f"\n{self._link(party)}" if in_dm else ""
+            tail = f"\n{jump_url(party, thread=True)}" if in_dm else ""
             return (
-                f"{lead}⏰ {who}: {titled(party)} {verb} {stamp(party.start, 'R')}, "
-                f"at {stamp(party.start, 't')}.{tail}"
+                f"{lead}⏰ {who}: {titled(party)} {verb} {format_dt(party.start, 'R')}, "
+                f"at {format_dt(party.start, 't')}.{tail}"
             )
 
         audience = await self.parties.attendees(party)
@@ -436,10 +434,10 @@ class WatchParty(commands.GroupCog, group_name="watchparty"):
         def text(in_dm: bool) -> str:
             who = self._dm_lead(party) if in_dm else f"Watch party #{party.id}"
             if party.status is Status.CANCELLED:
-                return f"❌ {who} ({episodes}, {stamp(party.start, 'f')}) was cancelled."
+                return f"❌ {who} ({episodes}, {format_dt(party.start, 'f')}) was cancelled."
             return (
                 f"📝 {who} changed: it's now {titled(party)}, starting "
-                f"{stamp(party.start, 'F')} ({stamp(party.start, 'R')}). Your answer still stands."
+                f"{format_dt(party.start, 'F')} ({format_dt(party.start, 'R')}). Your answer still stands."
             )
 
         await self.delivery.send(party, "notice", await self.parties.attendees(party), text)

@@ -21,22 +21,17 @@ from typing import TextIO
 from bot.sandbox.commands import ScriptError, split_words
 from bot.sandbox.harness import RunningBot
 from bot.sandbox.server import Sandbox
+from bot.when import read_duration
 
 _ACTOR = re.compile(r"(?P<user>[A-Za-z0-9_.-]{1,32}):\s*(?P<action>.*)")
 _CHANNEL = re.compile(r"in\s+#(?P<name>[a-z0-9_-]{1,100})")
-_DURATION_PART = re.compile(r"(\d+)\s*([dhms])")
-_UNITS = {"d": "days", "h": "hours", "m": "minutes", "s": "seconds"}
 
 
 def parse_duration(text: str) -> timedelta:
     """`1h30m`, `45m`, `2d`, `10s`, `1h 30m`."""
-    compact = text.replace(" ", "")
-    parts = _DURATION_PART.findall(compact)
-    if not parts or "".join(n + u for n, u in parts) != compact:
+    delta = read_duration(text)
+    if delta is None:
         raise ScriptError(f"cannot read the duration {text!r}; write it like 1h30m, 45m or 2d")
-    delta = timedelta()
-    for number, unit in parts:
-        delta += timedelta(**{_UNITS[unit]: int(number)})
     return delta
 
 

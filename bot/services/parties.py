@@ -16,6 +16,7 @@ from bot.clock import Clock
 from bot.errors import BadInput, UserFacingError
 from bot.storage.parties import NotifyVia, Party, PartyRepository, PartySettings, Rsvp, Status
 from bot.timers import TimerDispatcher
+from bot.when import read_duration
 
 DEFAULT_REMINDERS = (60, 10)  # minutes before the start
 MAX_REMINDERS = 4
@@ -28,7 +29,6 @@ PER_MEMBER = 3
 
 REMINDER, START, END, NOTICE = "party_reminder", "party_start", "party_end", "party_notice"
 _RANGE = re.compile(r"\s*(?:-|–|—|\.\.|\bto\b)\s*", re.IGNORECASE)
-_OFFSET = re.compile(r"(\d{1,4})\s*(d|h|m)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +60,10 @@ def plan_episodes(index: CanonIndex, text: str) -> Plan:
     last = index.episode(parts[-1]).code
     if last < first:
         raise BadInput(f"That range runs backwards: did you mean `{last}-{first}`?")
+    return plan_between(index, first, last)
+
+
+def plan_between(index: CanonIndex, first: EpisodeCode, last: EpisodeCode) -> Plan:
     episodes = tuple(e for e in index.canon.episodes if first <= e.code <= last)
     if len(episodes) > MAX_EPISODES:
         raise BadInput(f"A party can cover up to {MAX_EPISODES} episodes; that range has {len(episodes)}.")
@@ -89,10 +93,10 @@ def parse_offsets(text: str) -> tuple[int, ...]:
         return ()
     minutes: set[int] = set()
     for part in re.split(r"[,\s]+(?=\d)", cleaned):
-        pieces = _OFFSET.findall(part.replace(" ", ""))
-        if not pieces or "".join(n + u for n, u in pieces) != part.replace(" ", ""):
+        offset = read_duration(part)
+        if offset is None or offset % timedelta(minutes=1):  # whole minutes: no seconds
             raise BadInput(f"I couldn't read {part[:20]!r}; write offsets like `1h, 10m` (or `none`).")
-        total = sum(int(n) * {"d": 1440, "h": 60, "m": 1}[u] for n, u in pieces)
+        total = offset // timedelta(minutes=1)
         if not 1 <= total <= 7 * 1440:
             raise BadInput("Each reminder must be between 1 minute and 7 days before the start.")
         minutes.add(total)
@@ -112,6 +116,11 @@ def describe_offset(minutes: int) -> str:
     return " ".join(parts)
 
 
+def describe_offsets(offsets: tuple[int, ...]) -> str:
+    """`1 hour and 10 minutes before`, or `no reminders`."""
+    return " and ".join(map(describe_offset, offsets)) + " before" if offsets else "no reminders"
+
+
 class PartyService:
     def __init__(self, repository: PartyRepository, index: CanonIndex, timers: TimerDispatcher, clock: Clock):
         self.repository = repository
@@ -123,7 +132,7 @@ class PartyService:
         return plan_episodes(self._index, text)
 
     def plan_of(self, party: Party) -> Plan:
-        return plan_episodes(self._index, codes(party.first, party.last))
+        return plan_between(self._index, party.first, party.last)
 
     async def draft(
         self, *, guild_id: int, channel_id: int, host_id: int, title: str, plan: Plan, start: datetime
