@@ -22,6 +22,7 @@ from bot.settings import DATA_DIR
 
 DEFAULT_WINDOW = 10
 MAX_WINDOW = 40
+SENTENCE = 1000  # `window = "sentence"`: anywhere in the sentence (no sentence has a thousand words)
 MIN_STEM = 4  # letters before a `*`: shorter stems ("ban*") match too many unrelated words ("band")
 MAX_EXPANSION = 2000  # phrases one alternative may expand to; more is a mistake, not a lexicon
 STEM = "*"
@@ -41,6 +42,7 @@ _COMBINING = re.compile(r"[\u0300-\u036f]+")
 _POSSESSIVE = re.compile(r"'s\b")
 # "faaainted" and "fainted", "issac" and "isaac" meet at "fainted" and "isac".
 _SQUEEZE = re.compile(r"([^\W\d_])\1+")
+_DOUBLED = re.compile(r"([^\W\d_])\1")
 
 
 def fold(text: str) -> str:
@@ -89,6 +91,14 @@ class Rule:
 
 
 @dataclass(frozen=True, slots=True)
+class Role:
+    """A word for someone's relative or partner ("brother"): said of `owner`, it means `character`."""
+
+    words: tuple[str, ...]  # folded single words: "brother", "bro"
+    of: tuple[tuple[str, str], ...]  # (owner, character): ("nick", "david")
+
+
+@dataclass(frozen=True, slots=True)
 class Allowance:
     """Something the official promotion made public: its words never count as what happens."""
 
@@ -114,6 +124,9 @@ class Lexicon:
     event_window: int
     not_after: tuple[tuple[str, ...], ...]  # folded words before a name that make it the writer's own person
     frequent: frozenset[str]  # characters fans name so often that their names make poor prefilter triggers
+    roles: tuple[Role, ...]  # "his brother", "nick's aunt": relatives and partners resolved in a message
+    doubled: frozenset[str]  # names as written with a doubled letter ("isaac", "elle"), casefolded
+    everyday: frozenset[str]  # everyday words that look like a typo of a name ("sings", "davis")
     episodes: tuple[EpisodeCode, ...]  # every episode in the canon, in broadcast order
     sources: tuple[LexiconSource, ...]
 
@@ -158,7 +171,9 @@ class _Names:
         self.frequent = frozenset(names.texts("frequent", optional=True))
         for character_id in sorted(self.frequent - set(self.characters)):
             names.problem("frequent", f"{character_id!r} is not a character in cast.toml")
+        self.doubled: set[str] = set()
         self.ships = self._ships(names.child("ships"))
+        self.everyday = frozenset(fold(value) for value in names.texts("everyday", optional=True))
         names.done()
         self.phrases = {
             character_id: self._character(character, root)
@@ -176,6 +191,7 @@ class _Names:
             elif len(set(members)) < 2:  # a ship is two or more characters
                 table.problem(ship, "a ship names at least two characters")
             ships[fold(ship)] = members
+            self._remember_doubled([ship])
         table.done()
         return ships
 
@@ -189,6 +205,7 @@ class _Names:
         spellings = table.texts("spellings", optional=True)
         table.done()
         phrases: dict[tuple[str, ...], None] = {}
+        self._remember_doubled([*written, *spellings])
         for name in written:
             words = tuple(_words(name))
             if words and fold(name) not in ignore:
@@ -201,6 +218,12 @@ class _Names:
             if character.id in members:
                 phrases[(ship,)] = None
         return tuple(Phrase(words, character=character.id) for words in phrases)
+
+    def _remember_doubled(self, names: Iterable[str]) -> None:
+        """Names written with a doubled letter: "been" is not Ben, but "isaac" is Isaac."""
+        self.doubled.update(
+            word for name in names for word in WORD.findall(name.casefold()) if _DOUBLED.search(word)
+        )
 
     def _check_unknown(self, table: _Reader) -> None:
         for key in table.names():
@@ -366,6 +389,29 @@ def _load_groups(root: _Reader, names: _Names) -> dict[str, tuple[str, ...]]:
     return groups
 
 
+def _load_roles(root: _Reader, names: _Names) -> list[Role]:
+    table = root.child("roles")
+    roles = []
+    for key in table.names():
+        entry = table.child(key)
+        words = tuple(fold(word) for word in entry.texts("words"))
+        if any(len(WORD.findall(word)) != 1 for word in words):
+            entry.problem("words", "each is one word")
+        pairs = entry.child("of")
+        of = []
+        for owner in pairs.names():
+            character = pairs.text(owner)
+            for who in (owner, character):
+                if who is not None and who not in names.characters:
+                    pairs.problem(owner, f"{who!r} is not a character in cast.toml")
+            if character is not None:
+                of.append((owner, character))
+        pairs.done()
+        entry.done()
+        roles.append(Role(words, tuple(of)))
+    return roles
+
+
 def _load_allowed(root: _Reader, expand: _Expander, sources: Mapping[str, LexiconSource]) -> list[Allowance]:
     allowed: list[Allowance] = []
     for table in root.children("allowed"):
@@ -417,9 +463,7 @@ def _load_rules(
                 "every item is names, stand-ins such as 'he', or words the official promotion made public: "
                 "add an item for what happens",
             )
-        window = table.integer("window", optional=True) or default_window
-        if window > MAX_WINDOW:
-            table.problem("window", f"must be at most {MAX_WINDOW} words, got {window}")
+        window = _window(table, default_window)
         rule = Rule(
             id=table.slug("id"),
             reveals=reveals,
@@ -435,6 +479,16 @@ def _load_rules(
     if not rules:
         root.problem("rules", "the lexicon needs at least one rule")
     return rules
+
+
+def _window(table: _Reader, default: int) -> int:
+    if table.data.get("window") == "sentence":
+        table.text("window")
+        return SENTENCE
+    window = table.integer("window", optional=True) or default
+    if window > MAX_WINDOW:
+        table.problem("window", f'must be at most {MAX_WINDOW} words or "sentence", got {window}')
+    return window
 
 
 def _says_what_happens(item: tuple[Phrase, ...], stand_ins: frozenset[str], public: _Public) -> bool:
@@ -470,6 +524,7 @@ def load_lexicon(canon: Canon, path: Path = DATA_DIR / "lexicon.toml") -> Lexico
     allowed = _load_allowed(root, expand, sources)
     rules = _load_rules(root, expand, _Public(allowed), canon, default_window)
     events, event_window = _load_events(root, expand)
+    roles = _load_roles(root, names)
     root.done()
     if problems.lines:
         raise LexiconError(problems.lines)
@@ -480,6 +535,9 @@ def load_lexicon(canon: Canon, path: Path = DATA_DIR / "lexicon.toml") -> Lexico
         event_window=event_window,
         not_after=names.not_after,
         frequent=names.frequent,
+        roles=tuple(roles),
+        doubled=frozenset(names.doubled),
+        everyday=names.everyday,
         episodes=tuple(episode.code for episode in canon.episodes),
         sources=tuple(sources.values()),
     )

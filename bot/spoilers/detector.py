@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import copy
 import re
-from bisect import bisect_left, bisect_right
+from bisect import bisect_left, bisect_right, insort
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from itertools import product
@@ -75,6 +75,9 @@ _SENTENCE_END = re.compile(r"[.!?…]+(?=\s|$)|\n")
 # plain text. Only messages holding one of these characters need that (slower) parse.
 _MARKDOWN_STARTS = re.compile(r"[|`\\<\[]|https?://")
 _HARD = frozenset({"spoiler", "codeblock", "url", "link"})  # a spoiler marker must never go inside these
+_POSSESSIVES = frozenset({"his", "her", "their"})
+_LETTER_RUN = re.compile(r"([^\W\d_])\1*")
+_APOSTROPHE_S = re.compile(r"['’ʼ]s$|['’ʼ]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -158,6 +161,16 @@ class _Slots:
                         table.setdefault(variant, set()).update(table[key])
         self.stem_lengths = tuple(sorted({len(stem) for stem in self.stems}))
 
+    def add_families(self, keys: Iterable[str], keep_apart: Iterable[str]) -> None:
+        """Let a word's inflections match it: "confess" also "confesses", "confessed", "confessing".
+
+        Like typos, an inflection that is itself a lexicon word or a common word keeps its own meaning.
+        """
+        taken = set(self.exact) | set(self.stems) | set(keep_apart) | _COMMON
+        for key in list(keys):
+            for variant in _family(key) - taken:
+                self.exact.setdefault(variant, set()).update(self.exact[key])
+
     def copy(self) -> _Slots:
         copied = _Slots()
         copied.ids = dict(self.ids)
@@ -194,6 +207,32 @@ def _typos(key: str) -> set[str]:
     return (swaps | drops) - {key}
 
 
+_Singles = dict[str, int]  # character -> the slot of one of their one-word names
+_SUFFIXES = ("ing", "ed", "es", "s", "d")
+_FAMILY_MIN = 3  # letters in a base: "bi" and "ed" have no families
+
+
+def _family(key: str) -> set[str]:
+    """A folded word's inflections: plural and third person, past, -ing, with the base they come from.
+
+    Folding has already squeezed doubled letters, so "stopping" is "stoping": the rules stay simple.
+    """
+    if len(key) < _FAMILY_MIN or not key.isalpha():
+        return set()
+    bases = {key} | {
+        key[: -len(suffix)] for suffix in _SUFFIXES if key.endswith(suffix) and len(key) - len(suffix) >= 3
+    }
+    bases |= {base + "e" for base in list(bases) if key.endswith("ing")}  # "loving": "love"
+    forms = set()
+    for base in bases:
+        forms |= {base, base + "s", base + "es", base + "ed", base + "ing"}
+        if base.endswith("e"):
+            forms |= {base + "d", base[:-1] + "ing"}
+        if base.endswith("y") and len(base) > _FAMILY_MIN and base[-2] not in "aeiou":
+            forms |= {base[:-1] + "ies", base[:-1] + "ied"}
+    return forms - {key}
+
+
 class _Compiler:
     """The lexicon as numbered words, patterns, rules and prefilter; a server's terms are added on top."""
 
@@ -203,8 +242,9 @@ class _Compiler:
         self.ordinary = _COMMON | {
             phrase.words[0].rstrip(STEM) for phrase in lexicon.public_words if len(phrase.words) == 1
         }
-        self.keep_apart = frozenset(word for words in lexicon.not_after for word in words)
+        self.keep_apart = frozenset(word for words in lexicon.not_after for word in words) | lexicon.everyday
         self.slots = _Slots()
+        self.family_words: set[str] = set()  # words of what happens, whose inflections match too
         # Words of names: a phrase such as "{charlie} wants to tell {nick}" is looked for by another word.
         self.name_words = frozenset(
             word
@@ -221,6 +261,13 @@ class _Compiler:
         self.public = self._item([*lexicon.public_words, *lexicon.public_phrases], evidence=False)
         self.events = self._item(lexicon.events, evidence=True)
         self.slots.add_typos(list(self.slots.exact) + list(self.slots.stems), self.keep_apart)
+        self.slots.add_families(sorted(self.family_words), self.keep_apart)
+        self.name_slots, self.slot_characters, self.character_slot = self._name_slots(lexicon)
+        self.roles = {
+            word: tuple((owner, self.character_slot[character]) for owner, character in role.of)
+            for role in lexicon.roles
+            for word in role.words
+        }
         spellings = self.slots.spellings()
         self.by_trigger: dict[int, list[int]] = {}
         self.prefilter = _trie(self._index(range(len(self.rules)), spellings))
@@ -228,6 +275,25 @@ class _Compiler:
         self.event_filter = _trie(
             entry for pattern in self.events.patterns for entry in _entries(pattern, spellings)
         )
+
+    def _name_slots(self, lexicon: Lexicon) -> tuple[frozenset[int], dict[int, frozenset[str]], _Singles]:
+        """The words of names; which characters a one-word name means; one such word for each character."""
+        words: set[int] = set()
+        characters: dict[int, set[str]] = {}
+        single: dict[str, int] = {}
+        for rule in self.rules:
+            for item in rule.items:
+                for pattern in item.patterns:
+                    if pattern.character is None:
+                        continue
+                    words.update(pattern.slots)
+                    if len(pattern.slots) == 1 and not pattern.words[0].endswith(STEM):
+                        characters.setdefault(pattern.slots[0], set()).add(pattern.character)
+                        single.setdefault(pattern.character, pattern.slots[0])
+        for role in lexicon.roles:  # a character no rule names yet still gets a word of its own
+            for _, character in role.of:
+                single.setdefault(character, self.slots.slot(f"@{character}"))
+        return frozenset(words), {slot: frozenset(c) for slot, c in characters.items()}, single
 
     def with_terms(self, terms: Iterable[ServerTerm]) -> _Compiler:
         """A copy that also finds a server's own terms, without compiling the lexicon again."""
@@ -288,6 +354,8 @@ class _Compiler:
 
     def _pattern(self, phrase: Phrase) -> _Pattern:
         slots = tuple(self.slots.slot(word) for word in phrase.words)
+        if phrase.character is None:
+            self.family_words.update(word for word in phrase.words if not word.endswith(STEM))
         joinable = len(phrase.words) > 1 and not any(word.endswith(STEM) for word in phrase.words)
         joined = self.slots.slot("".join(phrase.words)) if joinable else -1
         rarest = _rarest(phrase.words, self.name_words)
@@ -459,6 +527,10 @@ class Detector:
         self._not_after_sizes = tuple(sorted({len(words) for words in lexicon.not_after}))
         self._episodes = frozenset(lexicon.episodes)
         self._keys: dict[str, tuple[str, tuple[int, ...]]] = {}
+        self._name_slots = compiled.name_slots
+        self._slot_characters = compiled.slot_characters
+        self._roles = compiled.roles
+        self._doubled = lexicon.doubled
 
     # -- the interface ------------------------------------------------------------------------------
 
@@ -512,15 +584,60 @@ class Detector:
             ends.append(end)
             keys.append(key)
         message.groups = _sentence_groups(text, starts, regions)
+        if not self._roles.keys().isdisjoint(keys):
+            self._resolve_roles(message)
         return message
+
+    def _resolve_roles(self, message: _Message) -> None:
+        """ "his brother", "nick's aunt", "her girlfriend": the relative or partner counts as named.
+
+        The owner is the name right before the role word, or, after his/her/their, the nearest character
+        named earlier in the message who has such a relative; with none named, everyone who has one.
+        """
+        keys, positions = message.keys, message.positions
+        named: list[frozenset[str]] = [frozenset()] * len(keys)
+        for slot, indexes in positions.items():
+            characters = self._slot_characters.get(slot)
+            if characters:
+                for index in indexes:
+                    named[index] = named[index] | characters
+        for index, key in enumerate(keys):
+            pairs = self._roles.get(key)
+            if not pairs or not index:
+                continue
+            owners = {owner for owner, _ in pairs}
+            before = keys[index - 1]
+            if named[index - 1] & owners:
+                chosen = named[index - 1] & owners
+            elif before in _POSSESSIVES:
+                earlier = (named[i] & owners for i in range(index - 2, -1, -1))
+                chosen = next((found for found in earlier if found), owners)
+            else:
+                continue  # "a brother", "my mum": nobody in the show
+            for owner, slot in pairs:
+                if owner in chosen:
+                    insort(positions.setdefault(slot, []), index)
 
     def _learn(self, word: str) -> tuple[str, tuple[int, ...]]:
         """A word's folded form and lexicon words, remembered: chat repeats its words all the time."""
         if len(self._keys) > _KEY_CACHE_LIMIT:
             self._keys.clear()
         key = fold(word)
-        found = self._keys[word] = (key, self._slots.of(key))
+        slots = self._slots.of(key)
+        if slots and not self._name_slots.isdisjoint(slots) and self._not_a_name(word):
+            slots = tuple(slot for slot in slots if slot not in self._name_slots)
+        found = self._keys[word] = (key, slots)
         return found
+
+    def _not_a_name(self, word: str) -> bool:
+        """ "been" folds to "ben": a doubled letter that no spelling of a name has makes another word.
+
+        Letters stretched for emphasis ("beeen", "nickk") are three or more, or at the end of the word.
+        """
+        plain = _APOSTROPHE_S.sub("", word.casefold())
+        if plain in self._doubled or plain[:-1] in self._doubled:
+            return False
+        return any(len(run.group()) == 2 and run.end() < len(plain) for run in _LETTER_RUN.finditer(plain))
 
     def _occurrences(self, pattern: _Pattern, message: _Message) -> list[tuple[int, int]]:
         positions = message.positions
