@@ -31,7 +31,7 @@ from __future__ import annotations
 import copy
 import re
 from bisect import bisect_left, bisect_right, insort
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence, Set
 from dataclasses import dataclass
 from itertools import product
 
@@ -134,6 +134,7 @@ class _Slots:
         self.exact: dict[str, set[int]] = {}
         self.stems: dict[str, set[int]] = {}
         self.stem_lengths: tuple[int, ...] = ()
+        self.inflected: set[str] = set()  # keys that are only inflections of a lexicon word
 
     def slot(self, word: str) -> int:
         if word not in self.ids:
@@ -170,6 +171,7 @@ class _Slots:
         for key in list(keys):
             for variant in _family(key) - taken:
                 self.exact.setdefault(variant, set()).update(self.exact[key])
+                self.inflected.add(variant)
 
     def copy(self) -> _Slots:
         copied = _Slots()
@@ -177,6 +179,7 @@ class _Slots:
         copied.exact = {key: set(slots) for key, slots in self.exact.items()}
         copied.stems = {key: set(slots) for key, slots in self.stems.items()}
         copied.stem_lengths = self.stem_lengths
+        copied.inflected = set(self.inflected)
         return copied
 
     def of(self, key: str) -> tuple[int, ...]:
@@ -273,7 +276,9 @@ class _Compiler:
         self.prefilter = _trie(self._index(range(len(self.rules)), spellings))
         self.term_filter: re.Pattern[str] | None = None
         self.event_filter = _trie(
-            entry for pattern in self.events.patterns for entry in _entries(pattern, spellings)
+            entry
+            for pattern in self.events.patterns
+            for entry in _entries(pattern, spellings, self.slots.inflected)
         )
 
     def _name_slots(self, lexicon: Lexicon) -> tuple[frozenset[int], dict[int, frozenset[str]], _Singles]:
@@ -328,7 +333,7 @@ class _Compiler:
             for pattern in item.patterns:
                 for slot in _triggers(pattern):
                     self.by_trigger.setdefault(slot, []).append(number)
-                entries.update(_entries(pattern, spellings))
+                entries.update(_entries(pattern, spellings, self.slots.inflected))
         return entries
 
     def _rule(
@@ -354,8 +359,9 @@ class _Compiler:
 
     def _pattern(self, phrase: Phrase) -> _Pattern:
         slots = tuple(self.slots.slot(word) for word in phrase.words)
-        if phrase.character is None:
-            self.family_words.update(word for word in phrase.words if not word.endswith(STEM))
+        if phrase.character is None and len(phrase.words) == 1 and not phrase.words[0].endswith(STEM):
+            # Single words: a phrase is written as listed.
+            self.family_words.add(phrase.words[0])
         joinable = len(phrase.words) > 1 and not any(word.endswith(STEM) for word in phrase.words)
         joined = self.slots.slot("".join(phrase.words)) if joinable else -1
         rarest = _rarest(phrase.words, self.name_words)
@@ -397,9 +403,17 @@ def _triggers(pattern: _Pattern) -> set[int]:
     return {pattern.slots[pattern.rarest], pattern.joined} - {-1}
 
 
-def _entries(pattern: _Pattern, spellings: dict[int, list[tuple[str, bool]]]) -> Iterator[str]:
-    """The pattern's prefilter entries: every spelling of its words, in order, coded for `_trie`."""
+def _entries(
+    pattern: _Pattern, spellings: dict[int, list[tuple[str, bool]]], inflected: Set[str] = frozenset()
+) -> Iterator[str]:
+    """The pattern's prefilter entries: every spelling of its words, in order, coded for `_trie`.
+
+    A phrase's words are written as listed (inflections are for single words), so that its entries do not
+    multiply past `_MAX_ENTRIES`.
+    """
     choices = [spellings.get(slot, []) for slot in pattern.slots]
+    if len(choices) > 1:
+        choices = [[spelling for spelling in choice if spelling[0] not in inflected] for choice in choices]
     size = 1
     for choice in choices:
         size *= len(choice)
@@ -1047,3 +1061,12 @@ def _hides(
                 return False
     hidden = [(t.start + len(MARKER), t.end - len(MARKER)) for t in _tokens(wrapped) if t.kind == "spoiler"]
     return all(any(start <= moved[a] and moved[b - 1] < end for start, end in hidden) for a, b in pieces)
+
+
+def wrap_spans(text: str, spans: Sequence[Span]) -> str:
+    """The text with the clause of each span in ||...||, as `Detector.wrap` wraps its own spans.
+
+    For readers that find spans of their own (the semantic reader): the same clauses, markdown handling
+    and fallback to wrapping the whole message.
+    """
+    return _wrap_spans(text, spans)
