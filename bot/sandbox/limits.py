@@ -13,7 +13,8 @@ from collections import Counter
 from typing import Any
 
 # Messages: resources/message "Create Message", resources/webhook "Execute Webhook".
-CONTENT_MAX = 2000  # Create Message: content up to 2000 characters
+CONTENT_MAX = 2000  # Create Message: content up to 2000 characters (bots and webhooks alike)
+MEMBER_CONTENT_MAX = 4000  # what a member with Nitro may post from the client; the bot is held to 2000
 EMBEDS_MAX = 10  # Create Message: up to 10 rich embeds
 STICKERS_MAX = 3  # Create Message: sticker_ids, up to 3
 IS_COMPONENTS_V2 = 1 << 15  # message flags; Create Message: such a message may only carry components

@@ -28,9 +28,20 @@ MAX_WEBHOOKS_PER_CHANNEL = 15
 Handler = Callable[..., Awaitable[Any]]
 
 
+DROP = 0  # a Fault status: the connection is dropped with no answer, as a network failure looks
+# The error body Discord gives for each status a fault may inject (4xx; 5xx answers have code 0).
+FAULT_ERRORS = {
+    400: (50035, "Invalid Form Body"),
+    401: (0, "401: Unauthorized"),
+    403: (50013, "Missing Permissions"),
+    404: (10008, "Unknown Message"),
+}
+
+
 @dataclass
 class Fault:
-    """A failure injected on matching requests: `status` 429 or 5xx, `times` how many requests it hits."""
+    """A failure injected on matching requests: `status` 429, a 4xx, a 5xx or DROP (no answer at all);
+    `times` how many requests it hits."""
 
     method: str
     pattern: re.Pattern[str]
@@ -46,6 +57,14 @@ def _response(status: int, body: Any = None, headers: dict[str, str] | None = No
     return web.Response(
         status=status, body=json.dumps(body).encode(), headers={"Content-Type": JSON, **(headers or {})}
     )
+
+
+def _fault_response(fault: Fault) -> web.Response:
+    if fault.status == 429:
+        body = {"message": "You are being rate limited.", "retry_after": fault.retry_after, "global": False}
+        return _response(429, body, {"Via": "1.1 google", "X-RateLimit-Scope": "user"})
+    code, message = FAULT_ERRORS.get(fault.status, (0, "Server error"))
+    return _response(fault.status or 500, {"message": message, "code": code})  # DROP: never delivered
 
 
 def invalid_form(problems: list[str]) -> DiscordError:
@@ -119,7 +138,9 @@ class RestApi:
         sandbox.note_request(request.method, path, body)
         fault = self._fault(request.method, path)
         if fault is not None:
-            return fault
+            if fault.status == DROP and request.transport is not None:
+                request.transport.close()  # the client sees the server disconnect, and no answer
+            return _fault_response(fault)
         for method, pattern, handler, needs_auth in self.routes:
             match = pattern.match(path)
             if match is None or method != request.method:
@@ -144,18 +165,12 @@ class RestApi:
         sandbox.violation(f"unknown route {request.method} {path}")
         return _response(404, {"message": "404: Not Found", "code": 0})
 
-    def _fault(self, method: str, path: str) -> web.Response | None:
+    def _fault(self, method: str, path: str) -> Fault | None:
+        """The fault this request meets, if any (each hit uses one of its `times`)."""
         for fault in self.faults:
             if fault.times > 0 and fault.method == method and fault.pattern.search(path):
                 fault.times -= 1
-                if fault.status == 429:
-                    body = {
-                        "message": "You are being rate limited.",
-                        "retry_after": fault.retry_after,
-                        "global": False,
-                    }
-                    return _response(429, body, {"Via": "1.1 google", "X-RateLimit-Scope": "user"})
-                return _response(fault.status, {"message": "Server error", "code": 0})
+                return fault
         return None
 
     async def _body(self, request: web.Request) -> Any:

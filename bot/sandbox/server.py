@@ -22,6 +22,7 @@ from bot.clock import VirtualClock
 from bot.sandbox.commands import ScriptError, command_data
 from bot.sandbox.gateway import Gateway, Intent, Session
 from bot.sandbox.ids import Snowflakes, token
+from bot.sandbox.limits import MEMBER_CONTENT_MAX
 from bot.sandbox.mentions import pinged
 from bot.sandbox.observe import Observation, button_labels, visible_embeds
 from bot.sandbox.world import (
@@ -63,6 +64,13 @@ def numbered(components: list[dict[str, Any]]) -> list[dict[str, Any]]:
         return numbered_component
 
     return [number(component) for component in components]
+
+
+def _member_may_post(text: str) -> None:
+    if len(text) > MEMBER_CONTENT_MAX:
+        raise ScriptError(
+            f"a message of {len(text)} characters: members may post {MEMBER_CONTENT_MAX} at most (with Nitro)"
+        )
 
 
 class DiscordError(Exception):
@@ -177,7 +185,8 @@ class Sandbox:
             self._restore = None
 
     def fail_requests(self, method: str, pattern: str, status: int, *, times: int = 1) -> None:
-        """Answer the next `times` requests matching `pattern` with `status` (429 or a 5xx)."""
+        """Answer the next `times` requests matching `pattern` with `status` (429, a 4xx with Discord's
+        error code for it, or a 5xx), or with no answer at all for `rest.DROP` (a network failure)."""
         from bot.sandbox.rest import Fault
 
         self.rest.faults.append(Fault(method, re.compile(pattern), status, times))
@@ -444,7 +453,8 @@ class Sandbox:
     # -- what users do -------------------------------------------------------------------------------
 
     async def say(self, user_name: str, text: str, channel_name: str = "general") -> Message:
-        """`user_name` posts `text` in a channel."""
+        """`user_name` posts `text` in a channel (up to 4000 characters, as a member with Nitro may)."""
+        _member_may_post(text)
         user, channel = self.user(user_name), self.channel(channel_name)
         mentions = [self.bot_user.id] if f"<@{self.bot_user.id}>" in text else []
         message = self.new_message(channel, user.payload(), {"content": text}, mention_ids=mentions)
@@ -455,6 +465,7 @@ class Sandbox:
         """`user_name` edits their own message."""
         if message.author_id != self.user(user_name).id:
             raise ScriptError(f"{user_name} can only edit their own messages")
+        _member_may_post(text)
         return await self.edit_message(message, {"content": text})
 
     async def start_thread(self, user_name: str, name: str, channel_name: str = "general") -> Channel:

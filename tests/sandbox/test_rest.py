@@ -15,6 +15,7 @@ import pytest
 from discord.http import Route
 
 from bot.canon import Canon
+from bot.sandbox.commands import ScriptError
 from bot.sandbox.harness import Actor, RunningBot, new_sandbox
 from bot.sandbox.server import Sandbox
 
@@ -141,6 +142,28 @@ async def test_content_of_exactly_2000_characters_is_delivered(running: RunningB
     message = await general(running, sandbox).send("x" * 2000)
     [seen] = [o for o in sandbox.observations if o.message == message.id]
     assert (seen.visible_to, len(seen.content)) == ("everyone", 2000)
+
+
+async def test_a_member_may_post_4000_characters_as_with_nitro_but_no_more(
+    running: RunningBot, sandbox: Sandbox
+) -> None:
+    posted = await sandbox.say("bob", "x" * 4000)
+    assert posted.content == "x" * 4000
+    with pytest.raises(ScriptError, match="members may post 4000 at most"):
+        await sandbox.say("bob", "x" * 4001)
+    with pytest.raises(ScriptError, match="members may post 4000 at most"):
+        await sandbox.edit("bob", posted, "x" * 4001)
+    assert [len(o.content) for o in sandbox.observations] == [4000]
+
+
+async def test_a_webhook_is_held_to_2000_characters(running: RunningBot, sandbox: Sandbox) -> None:
+    webhook = await general(running, sandbox).create_webhook(name="Nick")
+    with pytest.raises(discord.HTTPException) as refused:
+        await webhook.send("x" * 2001, wait=True)
+    assert (refused.value.status, refused.value.code) == (400, 50035)
+    [violation] = take_violations(sandbox)  # the API description or the documented limit, whichever is there
+    assert "content" in violation
+    assert sandbox.observations == []
 
 
 async def test_an_embed_title_over_256_characters_is_refused(running: RunningBot, sandbox: Sandbox) -> None:
@@ -399,6 +422,39 @@ async def test_a_failed_send_is_retried_and_the_message_still_arrives(
     sent = await channel.send("Patience")
     assert requests_to(sandbox, "POST", f"/channels/{channel.id}/messages") == 2
     assert [(o.message, o.content) for o in sandbox.observations] == [(sent.id, "Patience")]
+
+
+@pytest.mark.parametrize(
+    ("status", "error", "code"),
+    [
+        (400, discord.HTTPException, 50035),
+        (403, discord.Forbidden, 50013),
+        (503, discord.DiscordServerError, 0),
+    ],
+    ids=["bad-request", "forbidden", "unavailable"],
+)
+async def test_an_injected_error_reaches_the_bot_as_discord_gives_it(
+    running: RunningBot, sandbox: Sandbox, status: int, error: type[discord.HTTPException], code: int
+) -> None:
+    channel = general(running, sandbox)
+    sandbox.fail_requests("POST", r"/channels/\d+/messages$", status)
+    with pytest.raises(error) as refused:
+        await channel.send("Not today")
+    assert (refused.value.status, refused.value.code) == (status, code)
+    assert sandbox.observations == []
+
+
+async def test_an_injected_network_failure_drops_the_connection(
+    running: RunningBot, sandbox: Sandbox
+) -> None:
+    from bot.sandbox.rest import DROP
+
+    channel = general(running, sandbox)
+    sandbox.fail_requests("POST", r"/channels/\d+/messages$", DROP)
+    with pytest.raises(aiohttp.ClientError):
+        await channel.send("Hello?")
+    assert sandbox.observations == []
+    assert (await channel.send("Back")).content == "Back"  # the next request goes through
 
 
 async def test_an_unknown_route_is_not_found_and_recorded(running: RunningBot, sandbox: Sandbox) -> None:
