@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING
 
 import discord
@@ -11,19 +12,88 @@ from discord.ext import commands
 from bot.canon import EpisodeCode
 from bot.errors import BadInput
 from bot.services.parties import describe_offsets, parse_offsets
-from bot.spoilers import NOTHING_WATCHED
+from bot.shield_posts import NO_PINGS, REPOST_NEEDS, missing_for_repost
+from bot.spoilers import NOTHING_WATCHED, wrap
 from bot.storage.shield import ShieldMode
 from bot.text import quote
+from bot.tree import answers_errors, permission_names
 from cogs import autocomplete
 
 if TYPE_CHECKING:
     from bot.app import HeartBot
 
 NOTHING = ("none", "nothing", "0")
+TERMS_PAGE = 1800  # characters of terms on one page of /config shield-term list, inside Discord's 2,000
 SHIELD_UNAVAILABLE = (
     " The shield is off: this bot's application has not enabled the Message Content intent "
     "(Developer Portal, Bot tab). Everything else works."
 )
+
+
+def term_pages(lines: list[str], size: int = TERMS_PAGE) -> list[list[str]]:
+    """The lines in pages of at most `size` characters each, in order."""
+    pages: list[list[str]] = [[]]
+    used = 0
+    for line in lines:
+        if pages[-1] and used + len(line) + 1 > size:
+            pages.append([])
+            used = 0
+        pages[-1].append(line)
+        used += len(line) + 1
+    return pages
+
+
+def wrap_fallbacks(guild: discord.Guild, wrap_channel_ids: list[int]) -> list[str]:
+    """Where wrap mode warns instead, for want of the permissions reposting needs: server-wide or per
+    channel."""
+    channels = [c for c in map(guild.get_channel, wrap_channel_ids) if c is not None]
+    if not channels:
+        return []
+    everywhere = [name for name in REPOST_NEEDS if not getattr(guild.me.guild_permissions, name)]
+    if everywhere:
+        names = permission_names(everywhere, " and ")
+        return [f"⚠️ Wrap falls back to warn everywhere: I don't have the {names} permission in this server."]
+    lines = []
+    for channel in channels:
+        missing = missing_for_repost(channel, guild.me)
+        if missing:
+            names = permission_names(missing, " and ")
+            lines.append(
+                f"⚠️ Wrap falls back to warn in {channel.mention}: I don't have the {names} permission there."
+            )
+    return lines
+
+
+class TermsPage(
+    discord.ui.DynamicItem[discord.ui.Button], template=r"config:terms:(?P<page>\d+):(?P<way>back|next)"
+):
+    """Previous / Next under /config shield-term list: another page of the same list."""
+
+    def __init__(self, page: int, way: str) -> None:
+        super().__init__(
+            discord.ui.Button(
+                label="Previous" if way == "back" else "Next",
+                style=discord.ButtonStyle.secondary,
+                custom_id=f"config:terms:{page}:{way}",
+            )
+        )
+        self.page = page
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Button, match: re.Match[str]
+    ) -> TermsPage:
+        return cls(int(match["page"]), match["way"])
+
+    @answers_errors
+    async def callback(self, interaction: discord.Interaction) -> None:
+        permissions = interaction.permissions
+        if interaction.guild_id is None or not (permissions.manage_guild or permissions.administrator):
+            raise app_commands.MissingPermissions(["manage_guild"])
+        cog = interaction.client.get_cog("Config")  # type: ignore[attr-defined]
+        assert isinstance(cog, Config)
+        content, view = await cog.terms_page(interaction.guild_id, self.page)
+        await interaction.response.edit_message(content=content, view=view, allowed_mentions=NO_PINGS)
 
 
 @app_commands.guild_only()
@@ -40,6 +110,12 @@ class Config(commands.GroupCog, group_name="config"):
     def __init__(self, bot: HeartBot) -> None:
         self.bot = bot
         super().__init__()
+
+    async def cog_load(self) -> None:
+        self.bot.add_dynamic_items(TermsPage)
+
+    async def cog_unload(self) -> None:
+        self.bot.remove_dynamic_items(TermsPage)
 
     async def interaction_check(self, interaction: discord.Interaction) -> bool:
         # default_member_permissions only hides the commands; a server can override it, so check here too.
@@ -118,6 +194,11 @@ class Config(commands.GroupCog, group_name="config"):
     ) -> None:
         """Turn the spoiler shield on (wrap, warn or log) or off in a channel."""
         assert interaction.guild_id is not None
+        if mode.value == ShieldMode.LOG and not await self._has_log_channel(interaction.guild):
+            raise BadInput(
+                "Log mode only reports to the log channel, and there isn't one yet: "
+                "set it with `/config log-channel`, then try again."
+            )
         await self.bot.shield.set_mode(interaction.guild_id, channel.id, ShieldMode(mode.value))
         note = "" if self.bot.shield_available else SHIELD_UNAVAILABLE
         await interaction.response.send_message(
@@ -147,6 +228,31 @@ class Config(commands.GroupCog, group_name="config"):
             f"Added: {quote(cleaned)} now counts as a spoiler for **{self._label(found.code)}**.",
             ephemeral=True,
         )
+
+    @shield_term.command(name="list")
+    async def shield_term_list(self, interaction: discord.Interaction) -> None:
+        """List this server's own spoiler terms, each hidden behind spoiler tags."""
+        assert interaction.guild_id is not None
+        content, view = await self.terms_page(interaction.guild_id, 0)
+        await interaction.response.send_message(
+            content, view=view or discord.utils.MISSING, ephemeral=True, allowed_mentions=NO_PINGS
+        )
+
+    async def terms_page(self, guild_id: int, page: int) -> tuple[str, discord.ui.View | None]:
+        """One page of the server's terms, with buttons to the pages either side of it."""
+        terms = (await self.bot.shield.settings(guild_id)).terms
+        if not terms:
+            return "This server has no spoiler terms of its own: `/config shield-term add` adds one.", None
+        pages = term_pages([f"• {wrap(quote(t.phrase, 100))}: **{self._label(t.reveals)}**" for t in terms])
+        page = min(page, len(pages) - 1)
+        where = f", page {page + 1} of {len(pages)}" if len(pages) > 1 else ""
+        heading = f"This server's spoiler terms ({len(terms)}{where}), hidden as they're plot:"
+        view = discord.ui.View(timeout=None)
+        if page > 0:
+            view.add_item(TermsPage(page - 1, "back"))
+        if page < len(pages) - 1:
+            view.add_item(TermsPage(page + 1, "next"))
+        return "\n".join([heading, *pages[page]]), view if view.children else None
 
     @shield_term.command(name="remove")
     @app_commands.describe(phrase="The term to remove")
@@ -247,7 +353,8 @@ class Config(commands.GroupCog, group_name="config"):
             lines += [f"• <#{c.channel_id}>: up to **{self._label(c.up_to)}**" for c in settings.channels]
         else:
             lines.append("No spoiler channels: `/config spoiler-channel set` adds one.")
-        lines += await self._shield_lines(interaction.guild_id)
+        assert interaction.guild is not None
+        lines += await self._shield_lines(interaction.guild)
         lines += await self._party_lines(interaction.guild_id)
         await interaction.response.send_message("\n".join(lines), ephemeral=True)
 
@@ -260,8 +367,14 @@ class Config(commands.GroupCog, group_name="config"):
             f"Party managers: {f'<@&{manager}>' if manager else 'hosts and Manage Server only'}",
         ]
 
-    async def _shield_lines(self, guild_id: int) -> list[str]:
-        shield = await self.bot.shield.settings(guild_id)
+    async def _has_log_channel(self, guild: discord.Guild | None) -> bool:
+        if guild is None:
+            return False
+        channel_id = (await self.bot.shield.settings(guild.id)).log_channel_id
+        return channel_id is not None and guild.get_channel(channel_id) is not None
+
+    async def _shield_lines(self, guild: discord.Guild) -> list[str]:
+        shield = await self.bot.shield.settings(guild.id)
         if not self.bot.shield_available:
             return [SHIELD_UNAVAILABLE.strip()]
         guarded = [
@@ -270,6 +383,9 @@ class Config(commands.GroupCog, group_name="config"):
         lines = [
             f"Shield: {', '.join(guarded) if guarded else 'off everywhere (`/config shield` turns it on)'}"
         ]
+        lines += wrap_fallbacks(
+            guild, [cid for cid, mode in shield.channels.items() if mode is ShieldMode.WRAP]
+        )
         lines.append(
             f"Shield log channel: {f'<#{shield.log_channel_id}>' if shield.log_channel_id else 'none'}"
         )
@@ -277,7 +393,7 @@ class Config(commands.GroupCog, group_name="config"):
         if exempt:
             lines.append(f"Skipped by the shield: {', '.join(exempt)}")
         if shield.terms:
-            lines.append(f"Server terms: {len(shield.terms)}")
+            lines.append(f"Server terms: {len(shield.terms)} (`/config shield-term list`)")
         return lines
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import re
 from datetime import timedelta
+from enum import Enum
 from typing import TYPE_CHECKING
 
 import discord
@@ -18,8 +19,20 @@ from discord.ext import commands
 from bot.errors import BadInput, UserFacingError
 from bot.presenter import bot_of
 from bot.services.shield import ShieldDecision
-from bot.spoilers import describe_level, wrap
-from bot.storage.shield import ShieldMode, StoredWebhook
+from bot.shield_posts import (
+    DELIVERY_ERRORS,
+    NO_PINGS,
+    SPOILER_SYNTAX,
+    RepostFailed,
+    ShieldPoster,
+    describe_failure,
+    expected,
+    missing_for_repost,
+    words_for_author,
+)
+from bot.spoilers import describe_level
+from bot.spoilers.split import split_text
+from bot.storage.shield import ShieldMode
 from bot.storage.timers import Timer
 from bot.tree import answers_errors, permission_names
 from cogs import autocomplete
@@ -29,19 +42,32 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-WEBHOOK_NAME = "heartbot shield"
-REPOST_NEEDS = ("manage_webhooks", "manage_messages")
 MAX_SPOILER = 1500
 KEEP_ORIGINALS = timedelta(days=30)  # how long "Not a spoiler" can restore a wrapped message
-NO_PINGS = discord.AllowedMentions.none()
 
 
-def display_name(member: discord.abc.User) -> str:
-    """A webhook username Discord accepts: 1-80 characters, never containing "discord" or "clyde"."""
-    name = re.sub(
-        r"(?i)(disc)(ord)|(cl)(yde)", lambda m: "\u200b".join(g for g in m.groups() if g), member.display_name
-    )
-    return (name or "member")[:80]
+class Outcome(Enum):
+    """What became of a message the shield set out to wrap."""
+
+    WRAPPED = "wrapped"
+    KEPT_IN_DM = "kept in a DM to its author"
+    KEPT_IN_LOG = "kept in the log channel"
+    LEFT = "left up"
+
+
+ON_REQUEST = {
+    Outcome.WRAPPED: "Wrapped and reposted.",
+    Outcome.KEPT_IN_DM: (
+        "I couldn't repost it wrapped, so I removed it and sent its author their words privately, wrapped."
+    ),
+    Outcome.KEPT_IN_LOG: (
+        "I couldn't repost it wrapped, so I removed it and kept its words, wrapped, in the log channel."
+    ),
+    Outcome.LEFT: (
+        "I couldn't repost it wrapped or keep its words anywhere else, so it's still there; "
+        "moderators have been told."
+    ),
+}
 
 
 class RestoreButton(discord.ui.DynamicItem[discord.ui.Button], template=r"shield:restore:(?P<author_id>\d+)"):
@@ -67,11 +93,10 @@ class RestoreButton(discord.ui.DynamicItem[discord.ui.Button], template=r"shield
     async def callback(self, interaction: discord.Interaction) -> None:
         if interaction.user.id != self.author_id and not interaction.permissions.manage_messages:
             raise UserFacingError("Only the author or a moderator can say this wasn't a spoiler.")
+        cog = interaction.client.get_cog("Shield")  # type: ignore[attr-defined]
+        assert isinstance(cog, Shield)
         assert interaction.message is not None
-        original = await bot_of(interaction).shield_store.take_repost(interaction.message.id)
-        if original is None:
-            raise UserFacingError("I no longer have the original of this message.")
-        await interaction.response.edit_message(content=original, view=None, allowed_mentions=NO_PINGS)
+        await cog.restore(interaction, interaction.message, self.author_id)
 
 
 class SpoilerReveal(discord.ui.DynamicItem[discord.ui.Button], template=r"spoiler:show:(?P<spoiler_id>\d+)"):
@@ -115,6 +140,7 @@ class SpoilerReveal(discord.ui.DynamicItem[discord.ui.Button], template=r"spoile
 class Shield(commands.Cog):
     def __init__(self, bot: HeartBot) -> None:
         self.bot = bot
+        self.posts = ShieldPoster(bot)
         self.wrap_menu = app_commands.ContextMenu(name="Spoiler-wrap message", callback=self.wrap_on_demand)
 
     async def cog_load(self) -> None:
@@ -129,7 +155,7 @@ class Shield(commands.Cog):
 
     async def forget_original(self, timer: Timer, late: bool) -> None:
         """A wrapped message's original words are kept for "Not a spoiler" for a while, not for ever."""
-        await self.bot.shield_store.forget_repost(timer.payload["message_id"])
+        await self.bot.shield.forget_repost(timer.payload["message_id"])
 
     # -- watching messages ---------------------------------------------------------------------------
 
@@ -146,117 +172,208 @@ class Shield(commands.Cog):
         """Check one member's message and carry out the channel's shield mode."""
         if message.guild is None or message.author.bot or message.webhook_id is not None:
             return  # never the bot's own reposts: no loops
+        try:
+            await self._guard(message)
+        except Exception:
+            log.exception(
+                "The shield failed on message %s by user %s (guild %s, channel %s)",
+                message.id,
+                message.author.id,
+                message.guild.id,
+                message.channel.id,
+            )
+
+    async def _guard(self, message: discord.Message) -> None:
+        guild = message.guild
+        assert guild is not None
         channel = message.channel
-        parent_id = getattr(channel, "parent_id", None)
         roles = frozenset(role.id for role in getattr(message.author, "roles", ()))
         decision = await self.bot.shield.decide(
-            message.guild.id, channel.id, parent_id, roles, message.content
+            guild.id, channel.id, getattr(channel, "parent_id", None), roles, message.content
         )
         if decision is None:
             return
-        mode = decision.mode
-        if mode is ShieldMode.WRAP:
-            missing = self._missing_for_repost(message)
-            if missing:
-                await self._report_missing(message.guild, missing)
-                mode = ShieldMode.WARN
-            else:
-                await self._repost(message, decision)
+        if decision.mode is ShieldMode.WRAP:
+            missing = missing_for_repost(channel, guild.me)  # type: ignore[arg-type]
+            if not missing:
+                await self.wrap_message(message, decision)
                 return
-        if mode is ShieldMode.WARN:
-            await self._warn(message, decision)
-        await self._log(
-            message.guild, f"{self._finding(decision)} by {message.author.mention} in {message.jump_url}"
-        )
+            await self._report_missing(guild, missing)
+        if decision.mode is ShieldMode.LOG:
+            await self.posts.report(guild, f"🔎 {self._sentence(decision, message)}.")
+            return
+        warned = await self._warn(message, decision)
+        note = "I told them privately" if warned else "I couldn't tell them privately (their DMs are closed)"
+        await self.posts.report(guild, f"⚠️ {self._sentence(decision, message)}: {note}.")
 
-    def _missing_for_repost(self, message: discord.Message) -> list[str]:
-        channel = message.channel
-        target = channel.parent if isinstance(channel, discord.Thread) and channel.parent else channel
-        permissions = target.permissions_for(message.guild.me)  # type: ignore[union-attr, arg-type]
-        return [name for name in REPOST_NEEDS if not getattr(permissions, name)]
+    def _sentence(self, decision: ShieldDecision, message: discord.Message) -> str:
+        finding = self.posts.finding(decision)
+        return f"{finding[0].upper()}{finding[1:]} by {message.author.mention} in {message.jump_url}"
 
-    def _finding(self, decision: ShieldDecision) -> str:
-        rules = ", ".join(sorted({span.rule for span in decision.spans}))
-        return f"A spoiler from **{self.bot.lookups.index.episode_label(decision.reveals)}** (rule {rules})"
-
-    async def _repost(self, message: discord.Message, decision: ShieldDecision) -> None:
-        channel = message.channel
-        thread = channel if isinstance(channel, discord.Thread) else discord.utils.MISSING
-        files = [await attachment.to_file(spoiler=True) for attachment in message.attachments]
-        view = discord.ui.View(timeout=None)
-        view.add_item(RestoreButton(message.author.id))
-        target = channel.parent if thread else channel  # threads post through their channel's webhook
-        for attempt in range(2):  # a webhook someone deleted is made again, once
-            webhook = await self._webhook(target)  # type: ignore[arg-type]
-            try:
-                repost = await webhook.send(
-                    decision.wrapped,
-                    username=display_name(message.author),
-                    avatar_url=message.author.display_avatar.url,
-                    allowed_mentions=NO_PINGS,
-                    files=files,
-                    view=view,
-                    thread=thread,
-                    wait=True,
-                )
-                break
-            except discord.NotFound:
-                await self.bot.shield_store.forget_webhook(target.id)  # type: ignore[union-attr]
-                if attempt:
-                    raise
-        now = self.bot.clock.now()
-        guild_id = message.guild.id  # type: ignore[union-attr]
-        await self.bot.shield_store.save_repost(repost.id, guild_id, message.author.id, message.content, now)
-        await self.bot.timers.schedule("shield_forget_original", now + KEEP_ORIGINALS, message_id=repost.id)
-        await message.delete()
-
-    async def _webhook(self, channel: discord.TextChannel) -> discord.Webhook:
-        stored = await self.bot.shield_store.webhook(channel.id)
-        if stored is not None:
-            return discord.Webhook.partial(stored.webhook_id, stored.token, client=self.bot)
-        webhook = await channel.create_webhook(name=WEBHOOK_NAME, reason="Reposting spoilers wrapped")
-        await self.bot.shield_store.save_webhook(StoredWebhook(channel.id, webhook.id, webhook.token or ""))
-        return webhook
-
-    async def _warn(self, message: discord.Message, decision: ShieldDecision) -> None:
+    async def _warn(self, message: discord.Message, decision: ShieldDecision) -> bool:
+        assert decision.reveals is not None  # the listener only warns about what it found
         text = (
-            f"Heads-up: your message in {message.channel.mention} mentions something from "  # type: ignore[union-attr]
-            f"**{self.bot.lookups.index.episode_label(decision.reveals)}**, "
-            "which not everyone there has seen. "
-            "Could you edit it and put that part in ||spoiler tags||? Thank you!"
+            f"Heads-up: your message {message.jump_url} mentions something from "
+            f"**{self.posts.label(decision.reveals)}** ({words_for_author(decision.words)}), which not "
+            "everyone there has seen. Could you edit it and put that part in spoiler tags, "
+            f"{SPOILER_SYNTAX}? Thank you!"
         )
-        try:
-            await message.author.send(text, allowed_mentions=NO_PINGS)
-        except discord.HTTPException:
-            log.info("Could not warn user %s privately (DMs closed?)", message.author.id)
-
-    async def _log(self, guild: discord.Guild, text: str) -> None:
-        settings = await self.bot.shield.settings(guild.id)
-        channel = guild.get_channel(settings.log_channel_id or 0)
-        if isinstance(channel, discord.TextChannel):
-            try:
-                await channel.send(text, allowed_mentions=NO_PINGS)
-            except discord.HTTPException:
-                log.warning("Could not post to the shield log channel %s in guild %s", channel.id, guild.id)
+        return await self.posts.tell_author(message.author, text)
 
     async def _report_missing(self, guild: discord.Guild, missing: list[str]) -> None:
         new = await self.bot.shield.first_report_of(guild.id, frozenset(missing))
-        if not new:
-            return
-        names = permission_names(sorted(new), " and ")
-        text = (
-            f"The spoiler shield can't repost wrapped messages without the {names} permission, "
-            "so until it has it, it warns authors privately instead."
+        if new:
+            names = permission_names(sorted(new), " and ")
+            await self.posts.tell_moderators(
+                guild,
+                f"The spoiler shield can't repost wrapped messages without the {names} permission, "
+                "so until it has it, it warns authors privately instead.",
+            )
+
+    # -- wrapping ------------------------------------------------------------------------------------
+
+    async def wrap_message(
+        self, message: discord.Message, decision: ShieldDecision, requested_by: discord.abc.User | None = None
+    ) -> Outcome:
+        """Repost the message wrapped and remove it; when reposting fails, keep its words elsewhere first."""
+        guild = message.guild
+        assert guild is not None
+        view = discord.ui.View(timeout=None)
+        view.add_item(RestoreButton(message.author.id))
+        try:
+            posted = await self.posts.repost(message, decision.parts, view)
+        except RepostFailed as failure:
+            self._log_failed_repost(message, failure)
+            return await self._keep_elsewhere(message, decision, str(failure))
+        await self._remember(message, posted)
+        link = posted[0].jump_url
+        await self._remove_original(message, f"I reposted it wrapped ({link}) but")
+        by = f", on request by {requested_by.mention}" if requested_by else ""
+        await self.posts.report(
+            guild,
+            f"🛡️ Wrapped {self.posts.finding(decision)} by {message.author.mention} in "
+            f"{message.channel.mention}{by}: {link}",  # type: ignore[union-attr]
         )
-        settings = await self.bot.shield.settings(guild.id)
-        if settings.log_channel_id:
-            await self._log(guild, text)
-        elif guild.owner_id:
-            try:
-                owner = guild.get_member(guild.owner_id) or await self.bot.fetch_user(guild.owner_id)
-                await owner.send(f"In **{guild.name}**: {text}", allowed_mentions=NO_PINGS)
-            except discord.HTTPException:
-                log.warning("Could not tell guild %s about missing permissions %s", guild.id, names)
+        if requested_by is None or requested_by.id != message.author.id:
+            await self.posts.tell_author(message.author, self._why(message, decision, link, requested_by))
+        return Outcome.WRAPPED
+
+    def _log_failed_repost(self, message: discord.Message, failure: RepostFailed) -> None:
+        log.log(
+            logging.WARNING if expected(failure.cause) else logging.ERROR,
+            "Could not repost message %s wrapped (guild %s, channel %s): %s",
+            message.id,
+            message.guild.id,  # type: ignore[union-attr]
+            message.channel.id,
+            failure,
+            exc_info=None if expected(failure.cause) else failure.cause,
+        )
+
+    def _why(
+        self,
+        message: discord.Message,
+        decision: ShieldDecision,
+        link: str,
+        requested_by: discord.abc.User | None,
+    ) -> str:
+        who = "A moderator asked me to wrap" if requested_by else "I wrapped"
+        return (
+            f"{who} your message in {message.channel.mention}{self.posts.because(decision)}: {link}\n"  # type: ignore[union-attr]
+            f"Next time, put spoilers in spoiler tags: {SPOILER_SYNTAX}. "
+            "If it wasn't a spoiler, press **Not a spoiler** under the repost to put your words back."
+        )
+
+    async def _remember(self, message: discord.Message, posted: list[discord.WebhookMessage]) -> None:
+        """Keep the original for "Not a spoiler"; without it the repost still stands, so only log."""
+        now = self.bot.clock.now()
+        try:
+            await self.bot.shield.keep_repost(
+                tuple(part.id for part in posted),
+                message.guild.id,  # type: ignore[union-attr]
+                message.author.id,
+                message.content,
+                now,
+            )
+            await self.bot.timers.schedule(
+                "shield_forget_original", now + KEEP_ORIGINALS, message_id=posted[-1].id
+            )
+        except Exception:
+            log.exception("Could not keep the original of wrapped message %s for Not a spoiler", message.id)
+
+    async def _remove_original(self, message: discord.Message, done: str) -> bool:
+        """Delete the author's message; if that fails, moderators are asked to (the spoiler still shows)."""
+        try:
+            await message.delete()
+        except discord.NotFound:
+            return True  # its author removed it first
+        except DELIVERY_ERRORS as error:
+            reason = describe_failure(error)
+            log.warning("Could not remove message %s after wrapping it: %s", message.id, reason)
+            await self.posts.tell_moderators(
+                message.guild,  # type: ignore[arg-type]
+                f"⚠️ A spoiler by {message.author.mention} is still visible: {done} I couldn't remove the "
+                f"original ({reason}). Please remove it: {message.jump_url}",
+            )
+            return False
+        return True
+
+    async def _keep_elsewhere(
+        self, message: discord.Message, decision: ShieldDecision, failure: str
+    ) -> Outcome:
+        guild = message.guild
+        assert guild is not None
+        kept = await self.posts.keep_elsewhere(message, decision, failure)
+        if kept is None:
+            log.warning("Message %s keeps showing a spoiler: its words could be kept nowhere", message.id)
+            await self.posts.tell_moderators(
+                guild,
+                f"⚠️ {self._sentence(decision, message)} is still visible: reposting it wrapped failed "
+                f"({failure}) and I couldn't keep their words anywhere else, so I left it. "
+                "Please wrap or remove it.",
+            )
+            return Outcome.LEFT
+        where = "I sent them their words privately, wrapped" if kept == "dm" else "their words are above"
+        await self._remove_original(message, f"{where}, but")
+        if kept == "dm":
+            await self.posts.report(
+                guild,
+                f"🛡️ Removed {self.posts.finding(decision)} by {message.author.mention} in "
+                f"{message.channel.mention}: reposting it wrapped failed ({failure}), so {where}.",  # type: ignore[union-attr]
+            )
+        return Outcome.KEPT_IN_DM if kept == "dm" else Outcome.KEPT_IN_LOG
+
+    # -- Not a spoiler -------------------------------------------------------------------------------
+
+    async def restore(self, interaction: discord.Interaction, last: discord.Message, author_id: int) -> None:
+        """Put a repost's original words back: into its parts in order, removing the parts left over."""
+        repost = await self.bot.shield.repost(last.id)
+        if repost is None:
+            raise UserFacingError("I no longer have the original of this message.")
+        channel = interaction.channel
+        assert isinstance(channel, discord.TextChannel | discord.Thread)
+        pieces = split_text(repost.original)
+        earlier = repost.earlier_parts
+        filled = min(len(pieces) - 1, len(earlier))  # earlier parts that get a piece, in order
+        try:
+            await self.posts.edit_parts(channel, earlier[:filled], pieces[:filled])
+        except DELIVERY_ERRORS as error:
+            log.warning("Could not restore the parts of repost %s: %s", last.id, describe_failure(error))
+            raise UserFacingError(
+                "I couldn't put the whole message back just now. Please try again."
+            ) from None
+        await interaction.response.edit_message(content=pieces[filled], view=None, allowed_mentions=NO_PINGS)
+        if pieces[filled + 1 :]:  # the original needs more messages than the repost had
+            await self.posts.append_parts(channel, last, pieces[filled + 1 :])
+        await self.posts.take_down([channel.get_partial_message(part) for part in earlier[filled:]])
+        await self.bot.shield.forget_repost(last.id)
+        first = channel.get_partial_message(earlier[0] if filled else last.id)
+        whose = "their" if interaction.user.id == author_id else f"<@{author_id}>'s"
+        await self.posts.report(
+            channel.guild,
+            f"↩️ {interaction.user.mention} put back {whose} message (Not a spoiler): {first.jump_url}",
+        )
+
+    # -- thread titles -------------------------------------------------------------------------------
 
     @commands.Cog.listener()
     async def on_thread_create(self, thread: discord.Thread) -> None:
@@ -272,11 +389,10 @@ class Shield(commands.Cog):
         )
         owner = thread.owner or (await self.bot.fetch_user(thread.owner_id) if thread.owner_id else None)
         if owner is not None:
-            try:
-                await owner.send(text, allowed_mentions=NO_PINGS)
-            except discord.HTTPException:
-                log.info("Could not tell user %s about their thread title", owner.id)
-        await self._log(thread.guild, f"A thread title with a spoiler from **{label}**: {thread.mention}")
+            await self.posts.tell_author(owner, text)
+        await self.posts.report(
+            thread.guild, f"A thread title with a spoiler from **{label}**: {thread.mention}"
+        )
 
     # -- on demand -----------------------------------------------------------------------------------
 
@@ -290,21 +406,17 @@ class Shield(commands.Cog):
             raise BadInput("That message is from a bot or a webhook; I only wrap members' messages.")
         if not message.content.strip():
             raise BadInput("That message has no text to wrap.")
-        missing = self._missing_for_repost(message)
+        missing = missing_for_repost(message.channel, interaction.guild.me)  # type: ignore[arg-type]
         if missing:
             names = permission_names(missing, " and ")
             raise UserFacingError(f"I need the {names} permission here to repost it wrapped.")
         channel = message.channel
-        level = await self.bot.spoiler_levels.channel_level(
-            interaction.guild.id, channel.id, getattr(channel, "parent_id", None)
+        decision = await self.bot.shield.decide_on_request(
+            interaction.guild.id, channel.id, getattr(channel, "parent_id", None), message.content
         )
-        detector = await self.bot.shield.detector(interaction.guild.id)
-        spans = detector.beyond(message.content, level)
-        wrapped = detector.wrap(message.content, level) if spans else wrap(message.content)
         await interaction.response.defer(ephemeral=True, thinking=True)
-        decision = ShieldDecision(ShieldMode.WRAP, level, tuple(spans), wrapped)
-        await self._repost(message, decision)
-        await interaction.followup.send("Wrapped and reposted.", ephemeral=True)
+        outcome = await self.wrap_message(message, decision, requested_by=interaction.user)
+        await interaction.followup.send(ON_REQUEST[outcome], ephemeral=True)
 
     @app_commands.command(name="spoiler")
     @app_commands.guild_only()

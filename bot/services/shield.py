@@ -6,12 +6,14 @@ No discord.py objects here: the cog hands in ids and text and carries out the de
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from bot.canon import EpisodeCode
 from bot.canon.lexicon import Lexicon
 from bot.services.spoiler_levels import SpoilerLevelService
-from bot.spoilers import Detector, ServerTerm, Span
-from bot.storage.shield import GuildShield, ShieldMode, ShieldRepository, ShieldTerm
+from bot.spoilers import Detector, ServerTerm, Span, wrap
+from bot.spoilers.split import CONTENT_MAX, split_message, wrap_in_pieces
+from bot.storage.shield import GuildShield, ShieldMode, ShieldRepository, ShieldTerm, StoredRepost
 
 _COMPILED: dict[int, tuple[Lexicon, Detector]] = {}
 
@@ -29,10 +31,34 @@ class ShieldDecision:
     level: EpisodeCode  # what the channel may show
     spans: tuple[Span, ...]  # what goes beyond it
     wrapped: str  # the text as the shield would repost it
+    text: str = ""  # the message as its author wrote it
+    parts: tuple[str, ...] = ()  # `wrapped` as messages Discord accepts (wrap mode only)
 
     @property
-    def reveals(self) -> EpisodeCode:
-        return max(span.reveals for span in self.spans)
+    def reveals(self) -> EpisodeCode | None:
+        """The latest episode the message reveals; None for a message wrapped on request with none found."""
+        return max((span.reveals for span in self.spans), default=None)
+
+    @property
+    def words(self) -> tuple[str, ...]:
+        """The words found, each once, in the order they were written."""
+        found = (" ".join(self.text[span.start : span.end].split()) for span in self.spans)
+        return tuple(dict.fromkeys(word for word in found if word))
+
+
+def repost_parts(detector: Detector, text: str, wrapped: str, level: EpisodeCode) -> tuple[str, ...]:
+    """The wrapped text as messages of at most 2,000 characters, none showing what it should hide.
+
+    Cut between clauses where it can; where that is impossible (a spoiler longer than a message) or a cut
+    would let the detector read a spoiler again, the whole text is wrapped, in pieces that are each one
+    spoiler.
+    """
+    if len(wrapped) <= CONTENT_MAX:
+        return (wrapped,)
+    parts = split_message(wrapped)
+    if parts is None or any(detector.beyond(part, level) for part in parts):
+        return tuple(wrap_in_pieces(text))
+    return tuple(parts)
 
 
 class ShieldService:
@@ -83,7 +109,20 @@ class ShieldService:
         spans = detector.beyond(text, level)
         if not spans:
             return None
-        return ShieldDecision(mode, level, tuple(spans), detector.wrap(text, level))
+        wrapped = detector.wrap(text, level)
+        parts = repost_parts(detector, text, wrapped, level) if mode is ShieldMode.WRAP else ()
+        return ShieldDecision(mode, level, tuple(spans), wrapped, text, parts)
+
+    async def decide_on_request(
+        self, guild_id: int, channel_id: int, parent_id: int | None, text: str
+    ) -> ShieldDecision:
+        """How to wrap a message someone asked to wrap: its spoilers, or all of it when none are found."""
+        level = await self._levels.channel_level(guild_id, channel_id, parent_id)
+        detector = await self.detector(guild_id)
+        spans = detector.beyond(text, level)
+        wrapped = detector.wrap(text, level) if spans else wrap(text)
+        parts = repost_parts(detector, text, wrapped, level)
+        return ShieldDecision(ShieldMode.WRAP, level, tuple(spans), wrapped, text, parts)
 
     async def check_title(self, guild_id: int, parent_id: int, title: str) -> tuple[Span, ...]:
         """Spoilers in a thread title, which cannot be wrapped."""
@@ -123,3 +162,23 @@ class ShieldService:
             await self._repository.set_reported_missing(guild_id, reported | new)
             self._changed(guild_id)
         return new
+
+    # -- reposts, for "Not a spoiler" ----------------------------------------------------------------
+
+    async def keep_repost(
+        self,
+        parts: tuple[int, ...],
+        guild_id: int,
+        author_id: int,
+        original: str,
+        at: datetime,
+    ) -> None:
+        """Remember what a repost (its message ids, in order) said before it was wrapped."""
+        *earlier, last = parts
+        await self._repository.save_repost(last, guild_id, author_id, original, at, tuple(earlier))
+
+    async def repost(self, message_id: int) -> StoredRepost | None:
+        return await self._repository.repost(message_id)
+
+    async def forget_repost(self, message_id: int) -> None:
+        await self._repository.forget_repost(message_id)

@@ -44,6 +44,17 @@ class StoredWebhook:
 
 
 @dataclass(frozen=True, slots=True)
+class StoredRepost:
+    """A wrapped repost: its last part carries "Not a spoiler"; `earlier_parts` are the ones before it."""
+
+    message_id: int
+    guild_id: int
+    author_id: int
+    original: str
+    earlier_parts: tuple[int, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class MemberSpoiler:
     id: int
     guild_id: int
@@ -144,23 +155,43 @@ class ShieldRepository:
     # -- reposts, for "Not a spoiler" ----------------------------------------------------------------
 
     async def save_repost(
-        self, message_id: int, guild_id: int, author_id: int, original: str, at: datetime
+        self,
+        message_id: int,
+        guild_id: int,
+        author_id: int,
+        original: str,
+        at: datetime,
+        earlier_parts: tuple[int, ...] = (),
     ) -> None:
-        await self._db.execute(
-            "INSERT INTO shield_reposts (message_id, guild_id, author_id, original, created_at) "
-            "VALUES (?, ?, ?, ?, ?)",
-            (message_id, guild_id, author_id, original, at.isoformat()),
-        )
-
-    async def take_repost(self, message_id: int) -> str | None:
-        """The original text of a repost, forgotten as it is handed back."""
         async with self._db.transaction() as connection:
-            async with connection.execute(
-                "SELECT original FROM shield_reposts WHERE message_id = ?", (message_id,)
-            ) as cursor:
-                row = await cursor.fetchone()
-            await connection.execute("DELETE FROM shield_reposts WHERE message_id = ?", (message_id,))
-        return row[0] if row else None
+            await connection.execute(
+                "INSERT INTO shield_reposts (message_id, guild_id, author_id, original, created_at) "
+                "VALUES (?, ?, ?, ?, ?)",
+                (message_id, guild_id, author_id, original, at.isoformat()),
+            )
+            await connection.executemany(
+                "INSERT INTO shield_repost_parts (repost_id, position, message_id) VALUES (?, ?, ?)",
+                [(message_id, position, part) for position, part in enumerate(earlier_parts)],
+            )
+
+    async def repost(self, message_id: int) -> StoredRepost | None:
+        """A repost by the id of its last part (the one with the button)."""
+        row = await self._db.fetchone(
+            "SELECT message_id, guild_id, author_id, original FROM shield_reposts WHERE message_id = ?",
+            (message_id,),
+        )
+        if row is None:
+            return None
+        parts = await self._db.fetchall(
+            "SELECT message_id FROM shield_repost_parts WHERE repost_id = ? ORDER BY position", (message_id,)
+        )
+        return StoredRepost(
+            row["message_id"],
+            row["guild_id"],
+            row["author_id"],
+            row["original"],
+            tuple(part["message_id"] for part in parts),
+        )
 
     async def forget_repost(self, message_id: int) -> None:
         await self._db.execute("DELETE FROM shield_reposts WHERE message_id = ?", (message_id,))
