@@ -3,6 +3,8 @@ words are kept elsewhere before the original goes. Through the sandbox, assertin
 
 from __future__ import annotations
 
+import logging
+
 import pytest
 
 from bot.sandbox.harness import Actor, RunningBot
@@ -192,3 +194,37 @@ async def test_spoiler_wrap_message_that_cannot_repost_says_where_the_words_went
     await sandbox.wait_for(lambda: message.id not in sandbox.messages)
     assert showing(sandbox) == []
     assert words(*dms(sandbox, "bob")[1:]) == words(message.content)
+
+
+async def test_in_a_thread_a_long_repost_and_its_restoring_stay_in_the_thread(
+    sandbox: Sandbox, running: RunningBot, bob: Actor
+) -> None:
+    await shield_on(sandbox)
+    thread = await sandbox.start_thread("bob", "episode chat")
+    text = long_message(4000)
+    original = await sandbox.say("bob", text, thread.name)
+    await sandbox.wait_for(lambda: original.id not in sandbox.messages)
+    await sandbox.idle()
+    parts = showing(sandbox, thread.name)
+    assert len(parts) >= 2
+    assert no_spoiler_visible(parts)
+    await bob.click("Not a spoiler", thread.name)
+    await sandbox.wait_for(lambda: not any(m.components for m in showing(sandbox, thread.name)))
+    await sandbox.idle()
+    assert words(*(m.content for m in showing(sandbox, thread.name))) == words(text)
+    assert showing(sandbox) == []  # nothing landed in the channel itself
+
+
+async def test_a_failed_repost_is_logged_with_ids_never_the_words(
+    sandbox: Sandbox, running: RunningBot, bob: Actor, caplog: pytest.LogCaptureFixture
+) -> None:
+    await shield_on(sandbox)
+    sandbox.fail_requests("POST", WEBHOOK_EXECUTE, 400)
+    caplog.set_level(logging.INFO)
+    original = await posted_and_settled(sandbox, bob, SPOILER)
+    [failure] = [r for r in caplog.records if r.getMessage().startswith("Could not repost")]
+    assert failure.levelno == logging.WARNING
+    assert str(original.id) in failure.getMessage()
+    assert "Discord answered 400" in failure.getMessage()
+    assert not [r for r in caplog.records if PLOT in r.getMessage()]
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
