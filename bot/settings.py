@@ -56,6 +56,7 @@ class Settings:
     dev_guild_id: int | None = None
     log_level: str = "INFO"
     owner_ids: frozenset[int] = frozenset()
+    shield_semantic: bool = True  # the shield's semantic reader, beside the lexicon (SHIELD_SEMANTIC)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -66,6 +67,7 @@ class Settings:
             dev_guild_id=_optional_snowflake(env, "DEV_GUILD_ID"),
             log_level=_log_level(env.get("LOG_LEVEL", "")),
             owner_ids=_snowflakes(env, "OWNER_IDS"),
+            shield_semantic=_switch(env, "SHIELD_SEMANTIC", default=True),
         )
 
     @property
@@ -124,3 +126,16 @@ def _log_level(raw: str) -> str:
     if value not in LOG_LEVELS:
         raise SettingsError(f"LOG_LEVEL: expected one of {', '.join(LOG_LEVELS)}, got {raw!r}")
     return value
+
+
+_ON = frozenset({"on", "true", "yes", "1"})
+_OFF = frozenset({"off", "false", "no", "0"})
+
+
+def _switch(env: Mapping[str, str], key: str, *, default: bool) -> bool:
+    raw = env.get(key, "").strip()
+    if not raw:
+        return default
+    if raw.lower() in _ON | _OFF:
+        return raw.lower() in _ON
+    raise SettingsError(f"{key}: expected on or off, got {raw!r}")

@@ -107,6 +107,16 @@ def _tokens(text: str, *, links: bool = False) -> list[_Token]:
     return tokens
 
 
+def markup_regions(text: str) -> list[tuple[int, int, str]]:
+    """The parts of the text that are not plain prose, as Discord parses them: (start, end, kind).
+
+    Kinds are the rule names of the markdown model: "spoiler", "codeblock", "code", "escape", "angle"
+    (mentions, custom emoji, timestamps, autolinks), "link" (masked links) and "url". Readers of message
+    text skip these: what is inside a spoiler is already hidden, and code and links are not prose.
+    """
+    return [(t.start, t.end, t.kind) for t in _tokens(text, links=True) if t.kind != "text"]
+
+
 def _rewrite(text: str, change: dict[str, Callable[[str], str]], *, links: bool = False) -> str:
     """The text with the raw source of each token of the given kinds replaced."""
     parts = []
