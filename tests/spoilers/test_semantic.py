@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import builtins
+import importlib
 import socket
 import sys
 import tomllib
@@ -23,7 +24,11 @@ from bot.spoilers.semantic.sentences import sentences
 
 S1E8, S2E4, S2E5, S2E6, S3E2 = (EpisodeCode(*code) for code in ((1, 8), (2, 4), (2, 5), (2, 6), (3, 2)))
 
-semantic = pytest.importorskip(SEMANTIC_MODULE, reason="the semantic extra is not installed")
+try:  # the model's packages (the semantic extra); the lexicon-alone tests run without them
+    semantic: Any = importlib.import_module(SEMANTIC_MODULE)
+except ImportError:
+    semantic = None
+needs_model = pytest.mark.skipif(semantic is None, reason="the semantic extra is not installed")
 
 
 @pytest.fixture(scope="module")
@@ -37,8 +42,14 @@ def bank(canon: Canon) -> ShieldBank:
 
 
 @pytest.fixture(scope="module")
-def reader(bank: ShieldBank, tmp_path_factory: pytest.TempPathFactory) -> Any:
-    return semantic.load_semantic_reader(bank, cache_dir=tmp_path_factory.mktemp("semantic-cache"))
+def cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Where the bank's embeddings are kept: computed once for the module (a few seconds), then read."""
+    return tmp_path_factory.mktemp("semantic-cache")
+
+
+@pytest.fixture(scope="module")
+def reader(bank: ShieldBank, cache: Path) -> Any:
+    return semantic.load_semantic_reader(bank, cache_dir=cache)
 
 
 @pytest.fixture(scope="module")
@@ -49,6 +60,7 @@ def shield(lexicon: Lexicon, reader: Any) -> ShieldReader:
 # -- the model ------------------------------------------------------------------------------------------
 
 
+@needs_model
 def test_the_embedder_gives_real_sentence_embeddings(reader: Any) -> None:
     vectors = reader.embedder.embed(
         [
@@ -67,12 +79,14 @@ def test_the_embedder_gives_real_sentence_embeddings(reader: Any) -> None:
     assert paraphrase > unrelated + 0.5
 
 
+@needs_model
 def test_a_sentence_embeds_the_same_alone_and_in_a_batch(reader: Any) -> None:
     alone = reader.embedder.embed(["charlie fainted at the louvre"])[0]
     batched = reader.embedder.embed(["charlie fainted at the louvre", "a much longer sentence " * 8])[0]
     assert float(alone @ batched) > 0.9999
 
 
+@needs_model
 def test_a_model_file_that_is_not_the_pinned_one_is_refused(tmp_path: Path) -> None:
     fake = tmp_path / "model.onnx"
     fake.write_bytes(b"not a model")
@@ -80,24 +94,28 @@ def test_a_model_file_that_is_not_the_pinned_one_is_refused(tmp_path: Path) -> N
         semantic.Embedder(model_path=fake)
 
 
+@needs_model
 def test_loading_never_touches_the_network(
-    bank: ShieldBank, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    bank: ShieldBank, reader: Any, cache: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     def refuse(*args: object, **kwargs: object) -> None:
         raise AssertionError("the semantic reader tried to reach the network")
 
     monkeypatch.setattr(socket.socket, "connect", refuse)
     monkeypatch.setattr(socket, "create_connection", refuse)
-    loaded = semantic.load_semantic_reader(bank, cache_dir=tmp_path)
+    loaded = semantic.load_semantic_reader(bank, cache_dir=cache)
     assert loaded.flags("charlie passed out in the museum in paris", S1E8)
 
 
-def test_the_bank_embeddings_are_cached_on_disk_and_reused(bank: ShieldBank, tmp_path: Path) -> None:
-    first = semantic.load_semantic_reader(bank, cache_dir=tmp_path)
-    files = list(tmp_path.glob("shield-bank-*.npy"))
-    assert len(files) == 1
-    second = semantic.load_semantic_reader(bank, cache_dir=tmp_path)
-    assert (first._matrix == second._matrix).all()
+@needs_model
+def test_the_bank_embeddings_are_cached_on_disk_and_reused(
+    bank: ShieldBank, reader: Any, cache: Path
+) -> None:
+    (kept,) = cache.glob("shield-bank-*.npy")
+    again = semantic.load_semantic_reader(bank, cache_dir=cache)
+    assert (again._matrix == reader._matrix).all()
+    kept.write_bytes(b"not an array")  # a damaged cache is computed again, not trusted
+    assert (semantic.load_semantic_reader(bank, cache_dir=cache)._matrix == reader._matrix).all()
 
 
 # -- sentences ------------------------------------------------------------------------------------------
@@ -124,6 +142,7 @@ def test_sentences_skip_spoilers_code_and_links() -> None:
 # -- verdicts -------------------------------------------------------------------------------------------
 
 
+@needs_model
 @pytest.mark.parametrize(
     ("text", "reveals"),
     [
@@ -144,6 +163,7 @@ def test_a_beat_told_in_other_words_is_flagged_before_its_episode_and_not_after(
     assert reader.flags(text, EpisodeCode(3, 8)) == []
 
 
+@needs_model
 def test_every_bank_sentence_of_a_beat_is_flagged_by_its_own_beat_before_its_episode(
     reader: Any, bank: ShieldBank
 ) -> None:
@@ -153,6 +173,7 @@ def test_every_bank_sentence_of_a_beat_is_flagged_by_its_own_beat_before_its_epi
         assert reader.flags(text, S2E5) == [], text
 
 
+@needs_model
 @pytest.mark.parametrize(
     "text",
     [
@@ -170,11 +191,13 @@ def test_what_the_promotion_made_public_and_everyday_chat_are_not_flagged(reader
     assert reader.flags(text, NOTHING_WATCHED) == []
 
 
+@needs_model
 def test_text_inside_spoiler_tags_is_ignored(reader: Any) -> None:
     assert reader.flags("||charlie collapsed in the museum in paris||", NOTHING_WATCHED) == []
     assert reader.flags("lol ||charlie collapsed in the museum in paris||", NOTHING_WATCHED) == []
 
 
+@needs_model
 def test_scores_are_cached(reader: Any) -> None:
     reader.clear_cache()
     first = reader.scores("nick and charlie run up the eiffel tower holding hands")
@@ -195,6 +218,7 @@ def lexicon_finding(*spans: Span) -> Detector:
 TOLD = "nick and charlie are so cute. charlie collapsed in the museum in paris"
 
 
+@needs_model
 def test_the_combiner_adds_what_the_lexicon_missed_and_wraps_that_sentence(reader: Any) -> None:
     shield = ShieldReader(lexicon_finding(), reader)
     (span,) = shield.beyond(TOLD, S2E4)
@@ -209,6 +233,7 @@ def test_the_combiner_adds_what_the_lexicon_missed_and_wraps_that_sentence(reade
     assert shield.find(TOLD) == [span]
 
 
+@needs_model
 def test_where_the_lexicon_found_something_in_the_sentence_its_episode_wins(reader: Any) -> None:
     start = TOLD.index("charlie collapsed")
     found = Span(start, start + len("charlie collapsed"), S2E6, "some-rule")
@@ -218,6 +243,7 @@ def test_where_the_lexicon_found_something_in_the_sentence_its_episode_wins(read
     assert shield.beyond(TOLD, S2E6) == []  # the lexicon dates it S2E6: nothing beyond for that reader
 
 
+@needs_model
 def test_the_real_lexicon_and_the_semantic_reader_together(shield: ShieldReader) -> None:
     text = "charlie fainted at the louvre. nick tells his father he's bi over dinner"
     spans = shield.beyond(text, S2E4)
@@ -228,6 +254,7 @@ def test_the_real_lexicon_and_the_semantic_reader_together(shield: ShieldReader)
     assert "father" not in visible_text(wrapped)
 
 
+@needs_model
 def test_a_server_detector_keeps_the_semantic_reader(shield: ShieldReader, lexicon: Lexicon) -> None:
     other = shield.with_detector(Detector(lexicon))
     assert other.semantic is shield.semantic
@@ -237,10 +264,13 @@ def test_a_server_detector_keeps_the_semantic_reader(shield: ShieldReader, lexic
 # -- on, off and missing --------------------------------------------------------------------------------
 
 
-def test_the_factory_gives_both_readers_by_default(lexicon: Lexicon, canon: Canon, tmp_path: Path) -> None:
+@needs_model
+def test_the_factory_gives_both_readers_by_default(
+    lexicon: Lexicon, canon: Canon, cache: Path, tmp_path: Path
+) -> None:
     settings = Settings.from_env({"XDG_DATA_HOME": str(tmp_path)})
     assert settings.shield_semantic is True
-    reader = load_reader(lexicon, settings, canon=canon, cache_dir=tmp_path)
+    reader = load_reader(lexicon, settings, canon=canon, cache_dir=cache)
     assert active_readers(reader) == (LEXICON, SEMANTIC)
     assert reader.semantic_missing is None
 

@@ -201,7 +201,7 @@ class SemanticReader:
                 cached = np.load(path, allow_pickle=False)
                 if cached.shape == (len(texts), DIMENSION) and cached.dtype == np.float32:
                     return cached
-            except (OSError, ValueError):
+            except (OSError, ValueError, EOFError):
                 log.warning("ignoring an unreadable bank cache at %s", path)
         order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
         matrix = np.zeros((len(texts), DIMENSION), dtype=np.float32)
