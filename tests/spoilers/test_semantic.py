@@ -7,6 +7,7 @@ import importlib
 import socket
 import sys
 import tomllib
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 from unittest.mock import create_autospec
@@ -202,6 +203,15 @@ def test_scores_are_cached(reader: Any) -> None:
     reader.clear_cache()
     first = reader.scores("nick and charlie run up the eiffel tower holding hands")
     assert reader.scores("nick and charlie run up the eiffel tower holding hands") == first
+
+
+@needs_model
+def test_reading_from_several_threads_at_once_gives_the_same_verdicts(reader: Any) -> None:
+    texts = [f"charlie collapsed in the museum in paris, day {n}" for n in range(40)]
+    expected = [reader.beyond(text, S2E4) for text in texts]
+    reader.clear_cache()
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        assert list(pool.map(lambda text: reader.beyond(text, S2E4), texts)) == expected
 
 
 # -- the combiner ---------------------------------------------------------------------------------------

@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+import threading
 from bisect import bisect_right
 from collections import OrderedDict
 from collections.abc import Mapping, Sequence
@@ -188,6 +189,7 @@ class SemanticReader:
         self._counts = counts
         self._public_start = int(counts.sum())
         self._cache: OrderedDict[str, tuple[np.ndarray, tuple[str, ...], float]] = OrderedDict()
+        self._lock = threading.Lock()
 
     # -- the bank --------------------------------------------------------------------------------------
 
@@ -231,19 +233,20 @@ class SemanticReader:
         them, an edit) are not embedded again.
         """
         candidates = self.candidates(text)
-        missing = list(dict.fromkeys(s.prose for s in candidates if s.prose not in self._cache))
-        if missing:
+        with self._lock:
+            known = {s.prose: self._cache.get(s.prose) for s in candidates}
+        missing = [prose for prose, scores in known.items() if scores is None]
+        if missing:  # outside the lock: the encoder may run in several threads at once
             rows = self.embedder.embed(missing) @ self._matrix.T
             for prose, row in zip(missing, rows, strict=True):
-                self._cache[prose] = self._score(row)
+                known[prose] = self._score(row)
+        with self._lock:
+            for prose, scores in known.items():
+                self._cache[prose] = scores
+                self._cache.move_to_end(prose)
             while len(self._cache) > _CACHE_SIZE:
                 self._cache.popitem(last=False)
-        found = []
-        for sentence in candidates:
-            best, beats, public = self._cache[sentence.prose]
-            self._cache.move_to_end(sentence.prose)
-            found.append(SentenceScores(sentence.start, sentence.end, best, beats, public))
-        return tuple(found)
+        return tuple(SentenceScores(s.start, s.end, *known[s.prose]) for s in candidates)
 
     def _score(self, row: np.ndarray) -> tuple[np.ndarray, tuple[str, ...], float]:
         beats = row[: self._public_start]
@@ -292,7 +295,8 @@ class SemanticReader:
         return self.beyond(text, NOTHING_WATCHED)
 
     def clear_cache(self) -> None:
-        self._cache.clear()
+        with self._lock:
+            self._cache.clear()
 
 
 def default_cache_dir(env: Mapping[str, str] | None = None) -> Path:
