@@ -51,6 +51,9 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         "scan", help="find spoilers in messages read from standard input (JSON lines out)"
     )
     scan.add_argument("--watched", metavar="CODE", help="the reader's progress, e.g. S2E4 (default: nothing)")
+    scan.add_argument(
+        "--semantic", choices=("on", "off"), help="the semantic reader beside the lexicon (default: on)"
+    )
     sandbox = commands.add_parser(
         "sandbox", help="run the bot against a local stand-in for Discord (no token)"
     )
@@ -117,7 +120,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "scan":  # needs no settings, token or database
         from bot.scan import main as scan_main
 
-        return scan_main(["--watched", args.watched] if args.watched else [])
+        forwarded = ["--watched", args.watched] if args.watched else []
+        return scan_main(forwarded + (["--semantic", args.semantic] if args.semantic else []))
     load_dotenv(find_dotenv(usecwd=True))
     try:
         settings = Settings.from_env()

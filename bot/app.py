@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Sequence
 from typing import Any
@@ -19,6 +20,7 @@ from bot.services.progress import ProgressService
 from bot.services.shield import ShieldService
 from bot.services.spoiler_levels import SpoilerLevelService
 from bot.settings import Settings
+from bot.spoilers.semantic import load_shield_reader
 from bot.storage import Database
 from bot.storage.command_sync import CommandSyncRepository
 from bot.storage.parties import PartyRepository
@@ -119,7 +121,9 @@ class HeartBot(commands.Bot):
 
     async def setup_hook(self) -> None:
         lexicon = self._lexicon or load_lexicon(self.canon)
-        self.shield = ShieldService(self.shield_store, lexicon, self.spoiler_levels)
+        # Loading the semantic reader's model reads files for a moment: not on the event loop.
+        reader = await asyncio.to_thread(load_shield_reader, lexicon, self.settings, canon=self.canon)
+        self.shield = ShieldService(self.shield_store, lexicon, reader, self.spoiler_levels)
         await self.load_extensions()  # cogs register their timer handlers as they load
         if self.sync_on_start:
             await self.sync_commands()

@@ -1,9 +1,13 @@
-"""`python -m bot scan [--watched CODE]`: the spoiler shield on standard input, one message a line.
+"""`python -m bot scan [--watched CODE] [--semantic on|off]`: the spoiler shield on standard input.
+
+One message a line, read by the lexicon and, unless turned off (here or with SHIELD_SEMANTIC=off) or not
+installed, the semantic reader; standard error says which readers are at work.
 
 Prints one JSON object a line:
     spoiler  true when the line holds plot details beyond CODE that are not already hidden
     episode  the latest episode the line reveals (whatever CODE is), or null
-    spans    every plot detail found: start and end (offsets in code points), episode, rule
+    spans    every plot detail found: start and end (offsets in code points), episode, rule (a lexicon
+             rule's id, or "semantic:<beat>" for a sentence the semantic reader matched to a beat)
     wrapped  the line as the shield would repost it for readers at CODE (unchanged when nothing is beyond)
 """
 
@@ -18,14 +22,18 @@ from typing import Any
 
 from bot.canon import CanonError, EpisodeCode, load_canon
 from bot.canon.lexicon import load_lexicon
+from bot.settings import Settings, SettingsError
 from bot.spoilers.detector import Detector
 from bot.spoilers.levels import NOTHING_WATCHED
+from bot.spoilers.semantic import ShieldReader, load_shield_reader
 
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
 NOTHING = ("nothing", "none", "0")
 
 
-def scan_lines(lines: Iterable[str], detector: Detector, watched: EpisodeCode) -> Iterator[dict[str, Any]]:
+def scan_lines(
+    lines: Iterable[str], detector: Detector | ShieldReader, watched: EpisodeCode
+) -> Iterator[dict[str, Any]]:
     """One result per line of input, its line ending removed first."""
     for line in lines:
         text = line.rstrip("\r\n")
@@ -52,6 +60,11 @@ def _parse(argv: Sequence[str]) -> argparse.Namespace:
         metavar="CODE",
         default="nothing",
         help="the last episode the readers have watched, such as S2E4 (default: nothing)",
+    )
+    parser.add_argument(
+        "--semantic",
+        choices=("on", "off"),
+        help="use the semantic reader beside the lexicon (default: SHIELD_SEMANTIC, which is on)",
     )
     return parser.parse_args(list(argv))
 
@@ -82,7 +95,13 @@ def main(argv: Sequence[str]) -> int:
     for stream, errors in ((sys.stdin, "replace"), (sys.stdout, "strict")):
         if isinstance(stream, io.TextIOWrapper):
             stream.reconfigure(encoding="utf-8", errors=errors)
-    detector = Detector(lexicon)
+    try:
+        semantic = Settings.from_env().shield_semantic if args.semantic is None else args.semantic == "on"
+    except SettingsError as error:
+        print(f"heartbot scan: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    detector = load_shield_reader(lexicon, semantic, canon=canon)
+    print(f"heartbot scan: readers: {', '.join(detector.active)}", file=sys.stderr)
     interactive = sys.stdin.isatty()
     for result in scan_lines(sys.stdin, detector, watched):
         sys.stdout.write(json.dumps(result, ensure_ascii=False) + "\n")

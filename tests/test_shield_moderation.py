@@ -3,6 +3,8 @@ server's terms, the settings overview, and the DMs. Through the sandbox, asserti
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import discord
 
 from bot.sandbox.harness import Actor, RunningBot
@@ -125,6 +127,24 @@ async def test_config_show_says_when_wrap_falls_back_to_warn(sandbox: Sandbox, r
     settings = await ask(admin, "/config show")
     assert (
         "⚠️ Wrap falls back to warn everywhere: I don't have the Manage Webhooks permission in this server."
+        in settings.content
+    )
+
+
+async def test_config_show_says_which_readers_the_shield_uses(sandbox: Sandbox, running: RunningBot) -> None:
+    admin = await shield_on(sandbox)
+    settings = await ask(admin, "/config show")
+    assert "Shield readers: the lexicon and the semantic reader" in settings.content
+
+
+async def test_with_the_semantic_reader_off_config_show_says_the_lexicon_reads_alone(
+    sandbox: Sandbox, tmp_path: Path
+) -> None:
+    async with RunningBot(sandbox, tmp_path / "off.db", shield_semantic=False):
+        admin = await shield_on(sandbox)
+        settings = await ask(admin, "/config show")
+    assert (
+        "Shield readers: the lexicon alone; the semantic reader is turned off (SHIELD_SEMANTIC=off)"
         in settings.content
     )
 

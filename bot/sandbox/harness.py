@@ -50,11 +50,13 @@ class RunningBot:
         *,
         canon: Canon | None = None,
         dev_guild_id: int | None = None,
+        shield_semantic: bool = True,
         **options: Any,
     ) -> None:
         self.sandbox = sandbox
         self.database_path = database_path
         self.dev_guild_id = dev_guild_id
+        self.shield_semantic = shield_semantic
         self.canon = canon or load_canon()
         self.options = options
         self.options.setdefault("lexicon", lexicon_for(self.canon))  # restarts and tests share one lexicon
@@ -69,6 +71,7 @@ class RunningBot:
             discord_token=Secret(self.sandbox.token),
             database_path=self.database_path,
             dev_guild_id=self.dev_guild_id,
+            shield_semantic=self.shield_semantic,
         )
         self.options.setdefault("guild_ready_timeout", 0.05)
         bot = HeartBot(

@@ -12,17 +12,9 @@ from bot.canon import EpisodeCode
 from bot.canon.lexicon import Lexicon
 from bot.services.spoiler_levels import SpoilerLevelService
 from bot.spoilers import Detector, ServerTerm, Span, wrap
+from bot.spoilers.semantic import ShieldReader
 from bot.spoilers.split import CONTENT_MAX, split_message, wrap_in_pieces
 from bot.storage.shield import GuildShield, ShieldMode, ShieldRepository, ShieldTerm, StoredRepost
-
-_COMPILED: dict[int, tuple[Lexicon, Detector]] = {}
-
-
-def compiled(lexicon: Lexicon) -> Detector:
-    """The lexicon's detector, compiled once per process (it takes a noticeable fraction of a second)."""
-    if id(lexicon) not in _COMPILED:
-        _COMPILED[id(lexicon)] = (lexicon, Detector(lexicon))  # holding the lexicon keeps its id unique
-    return _COMPILED[id(lexicon)][1]
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,7 +38,7 @@ class ShieldDecision:
         return tuple(dict.fromkeys(word for word in found if word))
 
 
-def repost_parts(detector: Detector, text: str, wrapped: str, level: EpisodeCode) -> tuple[str, ...]:
+def repost_parts(detector: ShieldReader, text: str, wrapped: str, level: EpisodeCode) -> tuple[str, ...]:
     """The wrapped text as messages of at most 2,000 characters, none showing what it should hide.
 
     Cut between clauses where it can; where that is impossible (a spoiler longer than a message) or a cut
@@ -62,13 +54,26 @@ def repost_parts(detector: Detector, text: str, wrapped: str, level: EpisodeCode
 
 
 class ShieldService:
-    def __init__(self, repository: ShieldRepository, lexicon: Lexicon, levels: SpoilerLevelService) -> None:
+    """`reader` reads every message: the lexicon's detector, with the semantic reader when it runs."""
+
+    def __init__(
+        self,
+        repository: ShieldRepository,
+        lexicon: Lexicon,
+        reader: ShieldReader,
+        levels: SpoilerLevelService,
+    ) -> None:
         self._repository = repository
         self._lexicon = lexicon
         self._levels = levels
         self._settings: dict[int, GuildShield] = {}
-        self._detectors: dict[int, Detector] = {}  # per server: the lexicon plus the server's own terms
-        self.base_detector = compiled(lexicon)
+        self._detectors: dict[int, ShieldReader] = {}  # per server: the lexicon plus the server's own terms
+        self.reader = reader
+
+    @property
+    def readers(self) -> tuple[str, ...]:
+        """The readers at work, for /config show: ("lexicon",) or ("lexicon", "semantic")."""
+        return self.reader.active
 
     async def settings(self, guild_id: int) -> GuildShield:
         if guild_id not in self._settings:
@@ -79,13 +84,16 @@ class ShieldService:
         self._settings.pop(guild_id, None)
         self._detectors.pop(guild_id, None)
 
-    async def detector(self, guild_id: int) -> Detector:
+    async def detector(self, guild_id: int) -> ShieldReader:
+        """The server's reader: the shared one, with a detector that also knows the server's terms."""
         if guild_id not in self._detectors:
             terms = (await self.settings(guild_id)).terms
             self._detectors[guild_id] = (
-                Detector(self._lexicon, [ServerTerm(t.phrase, t.reveals) for t in terms])
+                self.reader.with_detector(
+                    Detector(self._lexicon, [ServerTerm(t.phrase, t.reveals) for t in terms])
+                )
                 if terms
-                else self.base_detector
+                else self.reader
             )
         return self._detectors[guild_id]
 
