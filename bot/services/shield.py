@@ -5,8 +5,12 @@ No discord.py objects here: the cog hands in ids and text and carries out the de
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
+from typing import TypeVar
 
 from bot.canon import EpisodeCode
 from bot.canon.lexicon import Lexicon
@@ -51,6 +55,27 @@ def repost_parts(detector: ShieldReader, text: str, wrapped: str, level: Episode
     if parts is None or any(detector.beyond(part, level) for part in parts):
         return tuple(wrap_in_pieces(text))
     return tuple(parts)
+
+
+T = TypeVar("T")
+
+
+def _decision(
+    reader: ShieldReader, mode: ShieldMode, level: EpisodeCode, text: str, on_request: bool = False
+) -> ShieldDecision:
+    """The decision for `text` (with no spans when nothing is beyond `level`); wrapped whole on request."""
+    spans = reader.beyond(text, level)
+    if not spans and not on_request:
+        return ShieldDecision(mode, level, (), text, text)
+    wrapped = reader.wrap(text, level) if spans else wrap(text)
+    parts = repost_parts(reader, text, wrapped, level) if mode is ShieldMode.WRAP else ()
+    return ShieldDecision(mode, level, tuple(spans), wrapped, text, parts)
+
+
+async def _read(reader: ShieldReader, text: str, call: Callable[[], T]) -> T:
+    """`call`, which reads `text`. Reading with the semantic reader's model takes milliseconds (a long
+    message, a tenth of a second): then it runs in a worker thread, so no other member waits behind it."""
+    return await asyncio.to_thread(call) if reader.slow(text) else call()
 
 
 class ShieldService:
@@ -113,31 +138,25 @@ class ShieldService:
         if {channel_id, parent_id} & settings.exempt_channels or role_ids & settings.exempt_roles:
             return None
         level = await self._levels.channel_level(guild_id, channel_id, parent_id)
-        detector = await self.detector(guild_id)
-        spans = detector.beyond(text, level)
-        if not spans:
-            return None
-        wrapped = detector.wrap(text, level)
-        parts = repost_parts(detector, text, wrapped, level) if mode is ShieldMode.WRAP else ()
-        return ShieldDecision(mode, level, tuple(spans), wrapped, text, parts)
+        reader = await self.detector(guild_id)
+        decision = await _read(reader, text, partial(_decision, reader, mode, level, text))
+        return decision if decision.spans else None
 
     async def decide_on_request(
         self, guild_id: int, channel_id: int, parent_id: int | None, text: str
     ) -> ShieldDecision:
         """How to wrap a message someone asked to wrap: its spoilers, or all of it when none are found."""
         level = await self._levels.channel_level(guild_id, channel_id, parent_id)
-        detector = await self.detector(guild_id)
-        spans = detector.beyond(text, level)
-        wrapped = detector.wrap(text, level) if spans else wrap(text)
-        parts = repost_parts(detector, text, wrapped, level)
-        return ShieldDecision(ShieldMode.WRAP, level, tuple(spans), wrapped, text, parts)
+        reader = await self.detector(guild_id)
+        return await _read(reader, text, partial(_decision, reader, ShieldMode.WRAP, level, text, True))
 
     async def check_title(self, guild_id: int, parent_id: int, title: str) -> tuple[Span, ...]:
         """Spoilers in a thread title, which cannot be wrapped."""
         if await self.mode(guild_id, parent_id) is ShieldMode.OFF:
             return ()
         level = await self._levels.channel_level(guild_id, parent_id)
-        return tuple((await self.detector(guild_id)).beyond(title, level))
+        reader = await self.detector(guild_id)
+        return tuple(await _read(reader, title, partial(reader.beyond, title, level)))
 
     # -- settings ------------------------------------------------------------------------------------
 

@@ -60,6 +60,10 @@ class ShieldReader:
         """The readers at work: ("lexicon",) or ("lexicon", "semantic")."""
         return (LEXICON, SEMANTIC) if self.semantic is not None else (LEXICON,)
 
+    def slow(self, text: str) -> bool:
+        """Whether reading `text` runs the model (a sentence past its prefilter, not read before)."""
+        return self.semantic is not None and self.semantic.embeds(text)
+
     def with_detector(self, detector: Detector) -> ShieldReader:
         """The same semantic reader over another detector (a server's, with its own terms)."""
         return replace(self, detector=detector)

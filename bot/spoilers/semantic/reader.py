@@ -226,6 +226,12 @@ class SemanticReader:
         """The sentences the prefilter lets through to the encoder."""
         return [sentence for sentence in sentences(text) if self.prefilter(sentence)]
 
+    def embeds(self, text: str) -> bool:
+        """Whether scoring `text` runs the encoder: a candidate sentence is not in the cache."""
+        candidates = self.candidates(text)
+        with self._lock:
+            return any(sentence.prose not in self._cache for sentence in candidates)
+
     def scores(self, text: str) -> tuple[SentenceScores, ...]:
         """Every candidate sentence's closeness to each episode's beats and to the public bank.
 
