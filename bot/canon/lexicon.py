@@ -9,6 +9,7 @@ cast.toml, `{faint}` the words of that group, and every word is folded the way m
 from __future__ import annotations
 
 import re
+import string
 import unicodedata
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
@@ -42,6 +43,9 @@ _COMBINING = re.compile(r"[\u0300-\u036f]+")
 _POSSESSIVE = re.compile(r"'s\b")
 # "faaainted" and "fainted", "issac" and "isaac" meet at "fainted" and "isac".
 _SQUEEZE = re.compile(r"([^\W\d_])\1+")
+# The same for ASCII text, most chat: an alternation of literal pairs is about twice as fast as a
+# back-reference, and folding is a fifth of the time the shield spends on a message.
+_SQUEEZE_ASCII = re.compile("|".join(f"{letter}{letter}+" for letter in string.ascii_lowercase))
 _DOUBLED = re.compile(r"([^\W\d_])\1")
 
 
@@ -52,14 +56,21 @@ def fold(text: str) -> str:
     `fold(text)` are the folded words of `text`.
     """
     text = text.casefold()
-    if not text.isascii():
+    ascii_only = text.isascii()
+    if not ascii_only:
         if _FOLDED.search(text):
             text = text.translate(_FOLD)
         if _DECOMPOSABLE.search(text):
             text = _COMBINING.sub("", unicodedata.normalize("NFKD", text))
     if "'" in text:
         text = _POSSESSIVE.sub("", text).replace("'", "")
+    if ascii_only:
+        return _SQUEEZE_ASCII.sub(_first_letter, text)
     return _SQUEEZE.sub(r"\1", text)
+
+
+def _first_letter(match: re.Match[str]) -> str:
+    return match.group()[0]
 
 
 class LexiconError(CanonError):

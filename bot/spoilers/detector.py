@@ -257,6 +257,15 @@ class _Compiler:
             if phrase.character is not None
             for word in phrase.words
         )
+        # The names fans use all the time are as poor a word to look a phrase up by as a common word.
+        self.frequent_words = frozenset(
+            word
+            for rule in lexicon.rules
+            for item in rule.items
+            for phrase in item
+            if phrase.character in lexicon.frequent
+            for word in phrase.words
+        )
         self.rules = [
             self._rule(rule.id, rule.reveals, rule.items, rule.evidence, rule.window)
             for rule in lexicon.rules
@@ -364,7 +373,7 @@ class _Compiler:
             self.family_words.add(phrase.words[0])
         joinable = len(phrase.words) > 1 and not any(word.endswith(STEM) for word in phrase.words)
         joined = self.slots.slot("".join(phrase.words)) if joinable else -1
-        rarest = _rarest(phrase.words, self.name_words)
+        rarest = _rarest(phrase.words, self.name_words, self.frequent_words)
         return _Pattern(phrase.words, slots, joined, phrase.character, rarest)
 
 
@@ -388,12 +397,12 @@ def _cost(item: _Item, ordinary: frozenset[str], frequent: frozenset[str]) -> fl
     return total
 
 
-def _rarest(words: Sequence[str], names: frozenset[str]) -> int:
+def _rarest(words: Sequence[str], names: frozenset[str], frequent: frozenset[str] = frozenset()) -> int:
     """The index of the word least likely in everyday chat: the longest that is neither common nor a name."""
 
     def rarity(index: int) -> tuple[bool, bool, int, int]:
         word = words[index].rstrip(STEM)
-        return word not in _COMMON, word not in names, len(word), -index
+        return word not in _COMMON and word not in frequent, word not in names, len(word), -index
 
     return max(range(len(words)), key=rarity)
 

@@ -86,11 +86,7 @@ class ShieldReader:
     def _combine(self, text: str, lexicon: list[Span], level: EpisodeCode) -> list[Span]:
         if self.semantic is None:
             return lexicon
-        added = [
-            span
-            for span in self.semantic.beyond(text, level)
-            if not any(span.start < found.end and found.start < span.end for found in lexicon)
-        ]
+        added = self.semantic.beyond(text, level, skip=lexicon)  # the lexicon dates what it found
         if not added:
             return lexicon
         return sorted([*lexicon, *added], key=lambda span: (span.start, span.end, span.reveals, span.rule))

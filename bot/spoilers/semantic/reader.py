@@ -222,23 +222,28 @@ class SemanticReader:
 
     # -- the interface ---------------------------------------------------------------------------------
 
-    def candidates(self, text: str) -> list[Sentence]:
-        """The sentences the prefilter lets through to the encoder."""
-        return [sentence for sentence in sentences(text) if self.prefilter(sentence)]
+    def candidates(self, text: str, skip: Sequence[Span] = ()) -> list[Sentence]:
+        """The sentences the prefilter lets through to the encoder, but for those that overlap `skip`."""
+        return [
+            sentence
+            for sentence in sentences(text)
+            if not any(sentence.start < span.end and span.start < sentence.end for span in skip)
+            and self.prefilter(sentence)
+        ]
 
-    def embeds(self, text: str) -> bool:
+    def embeds(self, text: str, skip: Sequence[Span] = ()) -> bool:
         """Whether scoring `text` runs the encoder: a candidate sentence is not in the cache."""
-        candidates = self.candidates(text)
+        candidates = self.candidates(text, skip)
         with self._lock:
             return any(sentence.prose not in self._cache for sentence in candidates)
 
-    def scores(self, text: str) -> tuple[SentenceScores, ...]:
+    def scores(self, text: str, skip: Sequence[Span] = ()) -> tuple[SentenceScores, ...]:
         """Every candidate sentence's closeness to each episode's beats and to the public bank.
 
         Cached by sentence: the same words in another message (with other emoji, another sentence beside
-        them, an edit) are not embedded again.
+        them, an edit) are not embedded again. Sentences overlapping `skip` are not read.
         """
-        candidates = self.candidates(text)
+        candidates = self.candidates(text, skip)
         with self._lock:
             known = {s.prose: self._cache.get(s.prose) for s in candidates}
         missing = [prose for prose, scores in known.items() if scores is None]
@@ -269,6 +274,7 @@ class SemanticReader:
         *,
         min_similarity: float | None = None,
         margin: float | None = None,
+        skip: Sequence[Span] = (),
     ) -> list[Flag]:
         """The sentences that tell a beat revealed after `level`, with what decided it.
 
@@ -280,7 +286,7 @@ class SemanticReader:
         if seen >= len(self.episodes):
             return []
         found = []
-        for scores in self.scores(text):
+        for scores in self.scores(text, skip):
             later = seen + int(np.argmax(scores.best[seen:]))
             similarity = float(scores.best[later])
             rival = max([scores.public, *map(float, scores.best[:seen])])
@@ -292,9 +298,12 @@ class SemanticReader:
                 )
         return found
 
-    def beyond(self, text: str, level: EpisodeCode) -> list[Span]:
-        """The sentences that reveal an episode after `level`, as spans whose rule names the beat."""
-        return [Span(f.start, f.end, f.reveals, RULE_PREFIX + f.beat) for f in self.flags(text, level)]
+    def beyond(self, text: str, level: EpisodeCode, skip: Sequence[Span] = ()) -> list[Span]:
+        """The sentences that reveal an episode after `level`, as spans whose rule names the beat; those
+        overlapping `skip` (what the lexicon found, which dates them itself) are not read."""
+        return [
+            Span(f.start, f.end, f.reveals, RULE_PREFIX + f.beat) for f in self.flags(text, level, skip=skip)
+        ]
 
     def find(self, text: str) -> list[Span]:
         """The sentences that tell some plot beat, for a reader who has watched nothing."""
