@@ -222,8 +222,9 @@ def _family(key: str) -> set[str]:
     """
     if len(key) < _FAMILY_MIN or not key.isalpha():
         return set()
+    # A base got by taking a suffix off has four letters at least: "leds" (Leeds) is not "led".
     bases = {key} | {
-        key[: -len(suffix)] for suffix in _SUFFIXES if key.endswith(suffix) and len(key) - len(suffix) >= 3
+        key[: -len(suffix)] for suffix in _SUFFIXES if key.endswith(suffix) and len(key) - len(suffix) >= 4
     }
     bases |= {base + "e" for base in list(bases) if key.endswith("ing")}  # "loving": "love"
     forms = set()
