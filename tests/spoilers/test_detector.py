@@ -460,3 +460,55 @@ def test_every_corpus_spoiler_wraps_by_adding_markers_only(detector: Detector) -
     for message in corpus["messages"]:
         wrapped = detector.wrap(message["text"], NOTHING_WATCHED)
         assert only_markers_added(message["text"], wrapped), wrapped
+
+
+# -- reading as fans write --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "rule"),
+    [
+        ("his brother is the worst for outing him like that", "david-outs-nick"),  # a role, no name
+        ("nick's brother outing him at dinner", "david-outs-nick"),
+        ("charlie self harms", "self-harm"),
+        ("nick hits harry", "nick-punches-harry"),  # "hits": the family of "hit"
+        ("telle is canon!!", "tao-elle-together"),  # a ship name stands for both
+        ("imogen is a lesbian now?!", "imogen-is-queer"),  # a state, no event word
+        (
+            "at dinner with his dad and david there nick really just went and came out",
+            "family-dinner",
+        ),
+    ],
+)
+def test_fan_writing_is_read(detector: Detector, text: str, rule: str) -> None:
+    assert rule in {span.rule for span in detector.find(text)}
+
+
+def test_a_role_word_is_the_writers_own_after_my(detector: Detector) -> None:
+    assert detector.find("my brother is the worst for outing me like that") == []
+
+
+def test_a_role_word_follows_the_nearest_owner_named_before_it(detector: Detector) -> None:
+    # Darcy's rule needs Darcy: "her girlfriend" after Tara is Darcy, after Charlie nobody
+    for text in ("tara and her girlfriend is non binary now", "tara's girlfriend is non binary"):
+        assert {s.rule for s in detector.find(text)} == {"darcy-non-binary"}, text
+    assert detector.find("charlie's girlfriend is non binary") == []
+
+
+def test_a_doubled_letter_that_no_name_has_is_another_word(detector: Detector) -> None:
+    # "been" folds to "ben": it must not be Ben kissing anyone
+    assert detector.find("have you been kissing anyone") == []
+    stretched = detector.find("beeen kissed charlie and he didnt want it")
+    assert "ben-kisses-charlie" in {s.rule for s in stretched}
+    assert detector.find("isaac reading asexuality books") != []  # a name that has the double letter
+
+
+def test_an_everyday_word_one_letter_from_a_name_is_never_that_name(detector: Detector) -> None:
+    assert detector.find("she sings and signs the coach form") == []  # Singh's, one letter off
+
+
+def test_a_sentence_wide_rule_reaches_across_the_sentence_but_not_past_it(detector: Detector) -> None:
+    far = "his brother, who came home from uni for the weekend and ate all the food, was outing him"
+    assert {s.rule for s in detector.find(far)} == {"david-outs-nick"}
+    apart = "his brother came home from uni. the team was outing him"
+    assert "david-outs-nick" not in {s.rule for s in detector.find(apart)}
