@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+import bench.shield_quality
 from bot.canon import Canon, EpisodeCode
 from bot.canon.lexicon import load_lexicon
 from bot.scan import scan_lines
@@ -57,22 +58,9 @@ def detector(canon: Canon) -> Detector:
 
 
 @dataclass(frozen=True, slots=True)
-class Score:
-    true_positives: int
-    false_positives: int
-    false_negatives: int
+class Score(bench.shield_quality.Score):
     missed: tuple[str, ...]
     wrongly_flagged: tuple[str, ...]
-
-    @property
-    def precision(self) -> float:
-        flagged = self.true_positives + self.false_positives
-        return self.true_positives / flagged if flagged else 1.0
-
-    @property
-    def recall(self) -> float:
-        positives = self.true_positives + self.false_negatives
-        return self.true_positives / positives if positives else 1.0
 
 
 def score(messages: list[Message], detector: Detector, level: EpisodeCode) -> Score:
