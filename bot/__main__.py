@@ -107,7 +107,7 @@ def run_sandbox(settings: Settings, script: Path | None, database: Path | None) 
     level = settings.log_level if "LOG_LEVEL" in os.environ else "WARNING"
     setup_logging(dataclasses.replace(settings, log_level=level))
     try:
-        return asyncio.run(run_sandbox_session(script, database))
+        return asyncio.run(run_sandbox_session(script, database, semantic=settings.shield_semantic))
     except KeyboardInterrupt:
         return EXIT_OK
     except (DatabaseError, CanonError, OSError) as error:

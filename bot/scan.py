@@ -22,7 +22,7 @@ from typing import Any
 
 from bot.canon import CanonError, EpisodeCode, load_canon
 from bot.canon.lexicon import load_lexicon
-from bot.settings import Settings, SettingsError
+from bot.settings import SettingsError, shield_semantic
 from bot.spoilers.detector import Detector
 from bot.spoilers.levels import NOTHING_WATCHED
 from bot.spoilers.semantic import ShieldReader, load_shield_reader
@@ -96,7 +96,7 @@ def main(argv: Sequence[str]) -> int:
         if isinstance(stream, io.TextIOWrapper):
             stream.reconfigure(encoding="utf-8", errors=errors)
     try:
-        semantic = Settings.from_env().shield_semantic if args.semantic is None else args.semantic == "on"
+        semantic = shield_semantic() if args.semantic is None else args.semantic == "on"
     except SettingsError as error:
         print(f"heartbot scan: {error}", file=sys.stderr)
         return EXIT_USAGE

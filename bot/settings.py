@@ -67,7 +67,7 @@ class Settings:
             dev_guild_id=_optional_snowflake(env, "DEV_GUILD_ID"),
             log_level=_log_level(env.get("LOG_LEVEL", "")),
             owner_ids=_snowflakes(env, "OWNER_IDS"),
-            shield_semantic=_switch(env, "SHIELD_SEMANTIC", default=True),
+            shield_semantic=shield_semantic(env),
         )
 
     @property
@@ -126,6 +126,11 @@ def _log_level(raw: str) -> str:
     if value not in LOG_LEVELS:
         raise SettingsError(f"LOG_LEVEL: expected one of {', '.join(LOG_LEVELS)}, got {raw!r}")
     return value
+
+
+def shield_semantic(env: Mapping[str, str] | None = None) -> bool:
+    """SHIELD_SEMANTIC alone, for `python -m bot scan`, which needs no other setting."""
+    return _switch(os.environ if env is None else env, "SHIELD_SEMANTIC", default=True)
 
 
 _ON = frozenset({"on", "true", "yes", "1"})

@@ -46,13 +46,11 @@ async def _prompt_lines() -> AsyncIterator[tuple[int, str]]:
         yield number, line
 
 
-async def run_sandbox_session(script: Path | None, database: Path | None) -> int:
+async def run_sandbox_session(script: Path | None, database: Path | None, *, semantic: bool = True) -> int:
     interactive = script is None and sys.stdin.isatty()
     with tempfile.TemporaryDirectory(prefix="heartbot-sandbox-") as scratch:
-        async with (
-            new_sandbox() as sandbox,
-            RunningBot(sandbox, database or Path(scratch) / "sandbox.db") as bot,
-        ):
+        path = database or Path(scratch) / "sandbox.db"
+        async with new_sandbox() as sandbox, RunningBot(sandbox, path, shield_semantic=semantic) as bot:
             runner = ScriptRunner(sandbox, bot, out=sys.stdout, err=sys.stderr)
             if interactive:
                 print(BANNER, file=sys.stderr)
