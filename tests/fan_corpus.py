@@ -11,6 +11,7 @@ decided by a hash of the page's address, so a page never feeds both and nobody c
 from __future__ import annotations
 
 import hashlib
+import re
 import sys
 import tomllib
 from collections import Counter
@@ -48,6 +49,15 @@ def split_of(url: str) -> str:
     """The split a page's sentences belong to, fixed by its address alone."""
     digest = hashlib.sha256(page(url).encode()).digest()
     return SPLITS[digest[0] % 2]
+
+
+def cited_pages(data: Path = FOLDER.parent.parent.parent / "data") -> frozenset[str]:
+    """The pages the show data cites as its sources: recaps whose words the lexicon's beats echo."""
+    return frozenset(
+        page(url)
+        for path in data.rglob("*.toml")
+        for url in re.findall(r'^url = "([^"]+)"', path.read_text(encoding="utf-8"), re.MULTILINE)
+    )
 
 
 def parse(entry: dict) -> Sentence:
