@@ -19,8 +19,8 @@ from tests import fan_corpus
 
 S1E8, S2E4 = EpisodeCode(1, 8), EpisodeCode(2, 4)
 # (precision, recall) at least, on the test split: the lexicon alone, and with the semantic reader.
-LEXICON_FLOOR = {S1E8: (0.85, 0.49), S2E4: (0.84, 0.48)}
-BOTH_FLOOR = {S1E8: (0.85, 0.57), S2E4: (0.85, 0.53)}
+LEXICON_FLOOR = {S1E8: (0.86, 0.47), S2E4: (0.82, 0.46)}
+BOTH_FLOOR = {S1E8: (0.87, 0.55), S2E4: (0.83, 0.51)}
 
 
 @pytest.fixture(scope="module")
