@@ -16,6 +16,7 @@ from bot.canon import EpisodeCode
 from bot.canon.lexicon import Lexicon
 from bot.services.spoiler_levels import SpoilerLevelService
 from bot.spoilers import Detector, ServerTerm, Span, wrap
+from bot.spoilers.detector import wrap_spans
 from bot.spoilers.semantic import ShieldReader
 from bot.spoilers.split import CONTENT_MAX, split_message, wrap_in_pieces
 from bot.storage.shield import GuildShield, ShieldMode, ShieldRepository, ShieldTerm, StoredRepost
@@ -67,7 +68,7 @@ def _decision(
     spans = reader.beyond(text, level)
     if not spans and not on_request:
         return ShieldDecision(mode, level, (), text, text)
-    wrapped = reader.wrap(text, level) if spans else wrap(text)
+    wrapped = wrap_spans(text, spans) if spans else wrap(text)  # reader.wrap, without reading it again
     parts = repost_parts(reader, text, wrapped, level) if mode is ShieldMode.WRAP else ()
     return ShieldDecision(mode, level, tuple(spans), wrapped, text, parts)
 
@@ -94,11 +95,6 @@ class ShieldService:
         self._settings: dict[int, GuildShield] = {}
         self._detectors: dict[int, ShieldReader] = {}  # per server: the lexicon plus the server's own terms
         self.reader = reader
-
-    @property
-    def readers(self) -> tuple[str, ...]:
-        """The readers at work, for /config show: ("lexicon",) or ("lexicon", "semantic")."""
-        return self.reader.active
 
     async def settings(self, guild_id: int) -> GuildShield:
         if guild_id not in self._settings:
