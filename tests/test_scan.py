@@ -6,7 +6,6 @@ import json
 import os
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -23,15 +22,12 @@ S2E4 = EpisodeCode(2, 4)
 SCAN = [sys.executable, "-m", "bot", "scan"]
 
 
-# One cache of the semantic reader's bank for every scan here: computing it takes seconds, once.
-BANK_CACHE = Path(tempfile.mkdtemp(prefix="heartbot-scan-cache-"))
-
-
 def scan(tmp_path: Path, stdin: bytes, *args: str) -> subprocess.CompletedProcess[bytes]:
     environment = {
         "PATH": os.environ["PATH"],
         "HOME": str(tmp_path),
-        "XDG_CACHE_HOME": str(BANK_CACHE),
+        # one cache of the semantic reader's bank for the session's scans: computing it takes seconds
+        "XDG_CACHE_HOME": str(tmp_path.parent / "semantic-bank-cache"),
         "LANG": "C",
         "LC_ALL": "C",
     }
