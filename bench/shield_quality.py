@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bot.canon import EpisodeCode, load_canon
-from bot.canon.lexicon import load_lexicon
+from bot.canon.lexicon import Lexicon, load_lexicon
 from bot.spoilers.detector import Detector
 from tests import fan_corpus
 
@@ -99,9 +99,7 @@ def miss_kind(detector: Detector, text: str, level: EpisodeCode) -> str:
     return "a rule's words, but not all of its items in reach"
 
 
-def readers(semantic: bool) -> dict[str, Flags]:
-    lexicon = load_lexicon(load_canon())
-    detector = Detector(lexicon)
+def readers(detector: Detector, lexicon: Lexicon, semantic: bool) -> dict[str, Flags]:
     found: dict[str, Flags] = {"lexicon": lambda text, level: bool(detector.beyond(text, level))}
     if semantic:
         from bot.spoilers.semantic import load_shield_reader
@@ -123,14 +121,15 @@ def main(argv: Sequence[str] | None = None) -> None:
     for name, labelled in found.items():
         spoilers = sum(reveals is not None for _, reveals in labelled)
         print(f"{name}: {len(labelled)} sentences, {spoilers} spoilers")
-    flags = readers(not args.no_semantic)
+    lexicon = load_lexicon(load_canon())
+    detector = Detector(lexicon)
+    flags = readers(detector, lexicon, not args.no_semantic)
     for corpus, labelled in found.items():
         for level in LEVELS:
             for reader, flag in flags.items():
                 result, _ = score(labelled, flag, level)
                 print(f"{corpus:<12} at {level}  {reader:<17} {result}")
     if args.misses:
-        detector = Detector(load_lexicon(load_canon()))
         best = list(flags.values())[-1]
         for level in LEVELS:
             _, missed = score(found["dev"], best, level)

@@ -37,7 +37,7 @@ from itertools import product
 
 from bot.canon.lexicon import STEM, WORD, Lexicon, Phrase, fold
 from bot.canon.models import EpisodeCode
-from bot.spoilers.render import MARKER, ZWSP, _tokens, wrap
+from bot.spoilers.render import MARKER, ZWSP, _tokens, markup_regions, wrap
 
 REFERENCE_RULE = "episode-reference"
 SERVER_TERM_RULE = "server-term"
@@ -71,9 +71,6 @@ _EPISODE_KEY = re.compile(r"e(?:p)?(\d{1,2})")
 # Where an episode reference can start, on folded text: "s2e5", "s2", "2x05", "season", "series", "episode".
 _REFERENCE = re.compile(r"\b(?:s\d{1,2}(?:ep?\d{1,2})?|\d{1,2}x\d{1,2}|season|series|szn|s|episodes?|eps?)\b")
 _SENTENCE_END = re.compile(r"[.!?…]+(?=\s|$)|\n")
-# Markdown constructs whose text the detector ignores: anything render's model of Discord parses as not
-# plain text. Only messages holding one of these characters need that (slower) parse.
-_MARKDOWN_STARTS = re.compile(r"[|`\\<\[]|https?://")
 _HARD = frozenset({"spoiler", "codeblock", "url", "link"})  # a spoiler marker must never go inside these
 _POSSESSIVES = frozenset({"his", "her", "their"})
 _LETTER_RUN = re.compile(r"([^\W\d_])\1*")
@@ -497,14 +494,7 @@ class _Message:
         self.public: set[int] | None = None
 
 
-def _plain_regions(text: str) -> list[tuple[int, int, str]]:
-    """The parts of the text that are not plain prose, as Discord parses them: (start, end, kind)."""
-    if _MARKDOWN_STARTS.search(text) is None:
-        return []
-    return [(t.start, t.end, t.kind) for t in _tokens(text, links=True) if t.kind != "text"]
-
-
-def _sentence_groups(text: str, starts: Sequence[int], regions: Sequence[tuple[int, int, str]]) -> list[int]:
+def sentence_groups(text: str, starts: Sequence[int], regions: Sequence[tuple[int, int, str]]) -> list[int]:
     """Each word's sentence, where a sentence of one or two words belongs with its neighbours."""
     ends = [m.end() for m in _SENTENCE_END.finditer(text) if not _inside(m.start(), regions)]
     if not ends:
@@ -586,7 +576,7 @@ class Detector:
 
     def _read(self, text: str) -> _Message:
         message = _Message()
-        regions = _plain_regions(text)
+        regions = markup_regions(text)
         starts, ends, keys, positions = message.starts, message.ends, message.keys, message.positions
         known = self._keys
         region_index = 0
@@ -607,7 +597,7 @@ class Detector:
             starts.append(start)
             ends.append(end)
             keys.append(key)
-        message.groups = _sentence_groups(text, starts, regions)
+        message.groups = sentence_groups(text, starts, regions)
         if not self._roles.keys().isdisjoint(keys):
             self._resolve_roles(message)
         return message
@@ -899,7 +889,7 @@ class _Unit:
 
 
 def _wrap_spans(text: str, spans: Sequence[Span]) -> str:
-    regions = _plain_regions(text)
+    regions = markup_regions(text)
     gaps = _gaps(text, regions)
     units = _merge(text, [_unit(text, span, gaps, regions) for span in spans])
     pieces = [piece for unit in units for piece in _pieces(text, unit, regions)]

@@ -112,9 +112,15 @@ def markup_regions(text: str) -> list[tuple[int, int, str]]:
 
     Kinds are the rule names of the markdown model: "spoiler", "codeblock", "code", "escape", "angle"
     (mentions, custom emoji, timestamps, autolinks), "link" (masked links) and "url". Readers of message
-    text skip these: what is inside a spoiler is already hidden, and code and links are not prose.
+    text skip these: what is inside a spoiler is already hidden, and code and links are not prose. Text
+    with none of the characters that start them (most chat) is not parsed at all.
     """
+    if _MARKUP_STARTS.search(text) is None:
+        return []
     return [(t.start, t.end, t.kind) for t in _tokens(text, links=True) if t.kind != "text"]
+
+
+_MARKUP_STARTS = re.compile(r"[|`\\<\[]|https?://")
 
 
 def _rewrite(text: str, change: dict[str, Callable[[str], str]], *, links: bool = False) -> str:

@@ -18,7 +18,7 @@ from bot.canon import Canon, EpisodeCode
 from bot.canon.lexicon import Lexicon, load_lexicon
 from bot.settings import Settings
 from bot.spoilers import NOTHING_WATCHED, Detector, Span, spoilered_parts, visible_text
-from bot.spoilers.semantic import LEXICON, SEMANTIC, SEMANTIC_MODULE, ShieldReader, active_readers
+from bot.spoilers.semantic import LEXICON, SEMANTIC, SEMANTIC_MODULE, ShieldReader
 from bot.spoilers.semantic import load_shield_reader as load_reader
 from bot.spoilers.semantic.bank import BANK_PATH, MIN_FAN, BankError, ShieldBank, load_bank
 from bot.spoilers.semantic.sentences import sentences
@@ -281,7 +281,7 @@ def test_the_factory_gives_both_readers_by_default(
     settings = Settings.from_env({"XDG_DATA_HOME": str(tmp_path)})
     assert settings.shield_semantic is True
     reader = load_reader(lexicon, settings, canon=canon, cache_dir=cache)
-    assert active_readers(reader) == (LEXICON, SEMANTIC)
+    assert reader.active == (LEXICON, SEMANTIC)
     assert reader.semantic_missing is None
 
 
@@ -290,7 +290,7 @@ def test_the_reader_is_absent_when_shield_semantic_is_off(lexicon: Lexicon, tmp_
     assert settings.shield_semantic is False
     reader = load_reader(lexicon, settings)
     assert reader.semantic is None
-    assert active_readers(reader) == (LEXICON,)
+    assert reader.active == (LEXICON,)
     assert "SHIELD_SEMANTIC" in (reader.semantic_missing or "")
 
 
@@ -312,7 +312,7 @@ def test_the_lexicon_reads_alone_when_the_semantic_packages_cannot_be_imported(
     monkeypatch.delitem(sys.modules, SEMANTIC_MODULE, raising=False)
     monkeypatch.setattr(builtins, "__import__", without_onnxruntime)
     reader = load_reader(lexicon, True)
-    assert active_readers(reader) == (LEXICON,)
+    assert reader.active == (LEXICON,)
     assert "not installed" in (reader.semantic_missing or "")
     text = "charlie fainted at the louvre, and nick and charlie are so cute"
     assert reader.beyond(text, S2E4) == reader.detector.beyond(text, S2E4) != []

@@ -92,11 +92,6 @@ class ShieldReader:
         return sorted([*lexicon, *added], key=lambda span: (span.start, span.end, span.reveals, span.rule))
 
 
-def active_readers(reader: ShieldReader) -> tuple[str, ...]:
-    """Which readers the shield is using, e.g. ("lexicon", "semantic"), for /config show."""
-    return reader.active
-
-
 def load_shield_reader(
     lexicon: Lexicon,
     enabled: Settings | bool = True,

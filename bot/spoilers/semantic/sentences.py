@@ -3,17 +3,14 @@
 from __future__ import annotations
 
 import re
-from bisect import bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 from bot.canon.lexicon import WORD, fold
+from bot.spoilers.detector import sentence_groups
 from bot.spoilers.render import markup_regions
 
-_SHORT_SENTENCE = 2  # words: like the detector, "charlie. fainting." is one thought
-_SENTENCE_END = re.compile(r"[.!?…]+(?=\s|$)|\n")  # the detector's sentence ends
 _POSSESSIVE = re.compile(r"'s$")
-_MARKDOWN_STARTS = re.compile(r"[|`\\<\[]|https?://")  # only text holding one of these has markup to skip
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,27 +27,20 @@ class Sentence:
 
 
 def sentences(text: str) -> list[Sentence]:
-    """The message's sentences as the detector reads them, with offsets into the original text.
+    """The message's sentences as the detector reads them (its own grouping), with offsets into the text.
 
     Text inside ||spoilers||, code, links, mentions and custom emoji is skipped (as Discord parses them:
     bot.spoilers.render's markdown model). Sentences end at . ! ? … before a space and at line breaks;
     one of one or two words belongs with its neighbours.
     """
-    regions = markup_regions(text) if _MARKDOWN_STARTS.search(text) else []
+    regions = markup_regions(text)
     words = [m for m in WORD.finditer(text) if not any(a <= m.start() < b for a, b, _ in regions)]
     if not words:
         return []
-    ends = [
-        m.end() for m in _SENTENCE_END.finditer(text) if not any(a <= m.start() < b for a, b, _ in regions)
-    ]
-    numbers = [bisect_right(ends, word.start()) for word in words]
-    sizes: dict[int, int] = {}
-    for number in numbers:
-        sizes[number] = sizes.get(number, 0) + 1
+    numbers = sentence_groups(text, [word.start() for word in words], regions)  # the detector's sentences
     groups: list[list[re.Match[str]]] = [[words[0]]]
     for index in range(1, len(words)):
-        previous, number = numbers[index - 1], numbers[index]
-        if number != previous and min(sizes[previous], sizes[number]) > _SHORT_SENTENCE:
+        if numbers[index] != numbers[index - 1]:
             groups.append([])
         groups[-1].append(words[index])
     found = []
