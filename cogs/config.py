@@ -2,45 +2,32 @@
 
 from __future__ import annotations
 
-import re
 from typing import TYPE_CHECKING
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot import paging
 from bot.canon import EpisodeCode
 from bot.errors import BadInput
 from bot.services.parties import describe_offsets, parse_offsets
-from bot.shield_posts import NO_PINGS, REPOST_NEEDS, missing_for_repost
+from bot.shield_posts import REPOST_NEEDS, missing_for_repost
 from bot.spoilers import NOTHING_WATCHED, wrap
 from bot.storage.shield import ShieldMode
 from bot.text import quote
-from bot.tree import answers_errors, permission_names
+from bot.tree import permission_names
 from cogs import autocomplete
 
 if TYPE_CHECKING:
     from bot.app import HeartBot
 
 NOTHING = ("none", "nothing", "0")
-TERMS_PAGE = 1800  # characters of terms on one page of /config shield-term list, inside Discord's 2,000
+TERMS = "config-terms"  # the pager's kinds for this cog's lists
 SHIELD_UNAVAILABLE = (
     " The shield is off: this bot's application has not enabled the Message Content intent "
     "(Developer Portal, Bot tab). Everything else works."
 )
-
-
-def term_pages(lines: list[str], size: int = TERMS_PAGE) -> list[list[str]]:
-    """The lines in pages of at most `size` characters each, in order."""
-    pages: list[list[str]] = [[]]
-    used = 0
-    for line in lines:
-        if pages[-1] and used + len(line) + 1 > size:
-            pages.append([])
-            used = 0
-        pages[-1].append(line)
-        used += len(line) + 1
-    return pages
 
 
 def wrap_fallbacks(guild: discord.Guild, wrap_channel_ids: list[int]) -> list[str]:
@@ -64,36 +51,13 @@ def wrap_fallbacks(guild: discord.Guild, wrap_channel_ids: list[int]) -> list[st
     return lines
 
 
-class TermsPage(
-    discord.ui.DynamicItem[discord.ui.Button], template=r"config:terms:(?P<page>\d+):(?P<way>back|next)"
-):
-    """Previous / Next under /config shield-term list: another page of the same list."""
-
-    def __init__(self, page: int, way: str) -> None:
-        super().__init__(
-            discord.ui.Button(
-                label="Previous" if way == "back" else "Next",
-                style=discord.ButtonStyle.secondary,
-                custom_id=f"config:terms:{page}:{way}",
-            )
-        )
-        self.page = page
-
-    @classmethod
-    async def from_custom_id(
-        cls, interaction: discord.Interaction, item: discord.ui.Button, match: re.Match[str]
-    ) -> TermsPage:
-        return cls(int(match["page"]), match["way"])
-
-    @answers_errors
-    async def callback(self, interaction: discord.Interaction) -> None:
-        permissions = interaction.permissions
-        if interaction.guild_id is None or not (permissions.manage_guild or permissions.administrator):
-            raise app_commands.MissingPermissions(["manage_guild"])
-        cog = interaction.client.get_cog("Config")  # type: ignore[attr-defined]
-        assert isinstance(cog, Config)
-        content, view = await cog.terms_page(interaction.guild_id, self.page)
-        await interaction.response.edit_message(content=content, view=view, allowed_mentions=NO_PINGS)
+def require_manage_server(interaction: discord.Interaction) -> int:
+    """The server's id, if the member may change its settings. default_member_permissions only hides the
+    commands (a server can override it) and buttons outlive a member's rights, so every entry checks."""
+    permissions = interaction.permissions
+    if interaction.guild_id is None or not (permissions.manage_guild or permissions.administrator):
+        raise app_commands.MissingPermissions(["manage_guild"])
+    return interaction.guild_id
 
 
 @app_commands.guild_only()
@@ -112,16 +76,13 @@ class Config(commands.GroupCog, group_name="config"):
         super().__init__()
 
     async def cog_load(self) -> None:
-        self.bot.add_dynamic_items(TermsPage)
+        paging.register(self.bot, TERMS, self.terms_page)
 
     async def cog_unload(self) -> None:
-        self.bot.remove_dynamic_items(TermsPage)
+        paging.unregister(self.bot, TERMS)
 
     async def interaction_check(self, interaction: discord.Interaction) -> bool:
-        # default_member_permissions only hides the commands; a server can override it, so check here too.
-        permissions = interaction.permissions
-        if not (permissions.manage_guild or permissions.administrator):
-            raise app_commands.MissingPermissions(["manage_guild"])
+        require_manage_server(interaction)
         return True
 
     def _level(self, text: str) -> EpisodeCode:
@@ -232,27 +193,19 @@ class Config(commands.GroupCog, group_name="config"):
     @shield_term.command(name="list")
     async def shield_term_list(self, interaction: discord.Interaction) -> None:
         """List this server's own spoiler terms, each hidden behind spoiler tags."""
-        assert interaction.guild_id is not None
-        content, view = await self.terms_page(interaction.guild_id, 0)
-        await interaction.response.send_message(
-            content, view=view or discord.utils.MISSING, ephemeral=True, allowed_mentions=NO_PINGS
-        )
+        await paging.send(interaction, TERMS)
 
-    async def terms_page(self, guild_id: int, page: int) -> tuple[str, discord.ui.View | None]:
-        """One page of the server's terms, with buttons to the pages either side of it."""
+    async def terms_page(self, request: paging.PageRequest) -> paging.Page:
+        """A page of the server's terms, each behind spoiler tags."""
+        guild_id = require_manage_server(request.interaction)
         terms = (await self.bot.shield.settings(guild_id)).terms
         if not terms:
-            return "This server has no spoiler terms of its own: `/config shield-term add` adds one.", None
-        pages = term_pages([f"• {wrap(quote(t.phrase, 100))}: **{self._label(t.reveals)}**" for t in terms])
-        page = min(page, len(pages) - 1)
-        where = f", page {page + 1} of {len(pages)}" if len(pages) > 1 else ""
-        heading = f"This server's spoiler terms ({len(terms)}{where}), hidden as they're plot:"
-        view = discord.ui.View(timeout=None)
-        if page > 0:
-            view.add_item(TermsPage(page - 1, "back"))
-        if page < len(pages) - 1:
-            view.add_item(TermsPage(page + 1, "next"))
-        return "\n".join([heading, *pages[page]]), view if view.children else None
+            return paging.Page(
+                "This server has no spoiler terms of its own: `/config shield-term add` adds one."
+            )
+        heading = f"This server's spoiler terms ({len(terms)}), hidden as they're plot:"
+        lines = [f"• {wrap(quote(t.phrase, 100))}: **{self._label(t.reveals)}**" for t in terms]
+        return paging.lines_page(request, heading, lines)
 
     @shield_term.command(name="remove")
     @app_commands.describe(phrase="The term to remove")
