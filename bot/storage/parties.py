@@ -285,3 +285,14 @@ class PartyRepository:
             second = await connection.execute("DELETE FROM party_notify WHERE user_id = ?", (user_id,))
             third = await connection.execute("DELETE FROM party_deliveries WHERE user_id = ?", (user_id,))
         return (first.rowcount or 0) + (second.rowcount or 0) + (third.rowcount or 0) > 0
+
+    # -- for /config show ----------------------------------------------------------------------------
+
+    async def with_threads(self, guild_id: int) -> list[Party]:
+        """A server's parties that opened a thread (each thread is a spoiler channel at the party's last
+        episode), oldest first, whether or not they have ended or were cancelled."""
+        rows = await self._db.fetchall(
+            "SELECT * FROM watch_parties WHERE guild_id = ? AND thread_id IS NOT NULL ORDER BY id",
+            (guild_id,),
+        )
+        return [_party(row) for row in rows]
