@@ -17,7 +17,7 @@ from discord.utils import format_dt  # <t:…> timestamps: each reader sees thei
 
 from bot.presenter import EMBED_COLOUR, bot_of
 from bot.services.parties import Plan, codes, describe_offsets
-from bot.storage.parties import Party, Rsvp, Status
+from bot.storage.parties import NotifyVia, Party, Rsvp, Status
 from bot.tree import answers_errors
 
 if TYPE_CHECKING:
@@ -136,18 +136,26 @@ async def refresh_announcement(bot: HeartBot, party: Party, *, buttons: bool) ->
         log.info("Watch party %s: its announcement was deleted", party.id)
 
 
-def _answer(party: Party, choice: Rsvp, reminders: tuple[int, ...]) -> str:
-    when = f"starts {format_dt(party.start, 'R')}"
+def _answer(party: Party, choice: Rsvp, ahead: tuple[int, ...], via: NotifyVia, now: datetime) -> str:
+    """What this answer means from now on: only the reminders still to come, where they will arrive."""
     if choice is Rsvp.NO:
         return f"Got it: you can't make watch party #{party.id}. I won't remind you."
     first = "You're going to" if choice is Rsvp.GOING else "You might come to"
-    text = f"{first} watch party #{party.id} ({codes(party.first, party.last)}), which {when}."
-    if reminders:
-        text += (
-            f" I'll remind you {describe_offsets(reminders)}, in the party's "
-            "thread (`/watchparty notify` switches to DMs)."
-        )
-    return text
+    verb = "started" if party.started(now) else "starts"
+    text = f"{first} watch party #{party.id} ({codes(party.first, party.last)}), which {verb} "
+    text += f"{format_dt(party.start, 'R')}."
+    if party.started(now):
+        where = f"<#{party.thread_id}>" if party.thread_id else "its thread"
+        return f"{text} It's on now: join in {where}. When it's done I'll send a button to mark it watched."
+    where, switch = (
+        ("by DM", "`/watchparty notify how:thread` switches to mentions in the party's thread")
+        if via is NotifyVia.DM
+        else ("in the party's thread", "`/watchparty notify how:dm` switches to DMs")
+    )
+    if ahead:
+        return f"{text} I'll remind you {describe_offsets(ahead)}, {where} ({switch})."
+    mention = "DM you" if via is NotifyVia.DM else "mention you in the party's thread"
+    return f"{text} I'll {mention} when it starts ({switch})."
 
 
 class RsvpButton(
@@ -177,16 +185,16 @@ class RsvpButton(
             await interaction.response.send_message(f"Watch party #{party.id} {ended}.", ephemeral=True)
             return
         previous = await bot.parties.rsvp(party, interaction.user.id, self.choice)
-        reminders = await bot.parties.reminder_offsets(party.guild_id)
+        via = await bot.parties.repository.notify_via(interaction.user.id)
+        answer = _answer(party, self.choice, await bot.parties.reminders_ahead(party), via, bot.clock.now())
         if previous is self.choice:
             await interaction.response.send_message(
-                f"You already answered {LABELS[self.choice]}. " + _answer(party, self.choice, reminders),
-                ephemeral=True,
+                f"You already answered {LABELS[self.choice]}. {answer}", ephemeral=True
             )
             return
         # Editing the announcement is the acknowledgement: the counts change only when an answer does.
         await interaction.response.edit_message(embed=await announcement_for(bot, party))
-        await interaction.followup.send(_answer(party, self.choice, reminders), ephemeral=True)
+        await interaction.followup.send(answer, ephemeral=True)
 
 
 class MarkWatchedButton(

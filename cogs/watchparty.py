@@ -171,7 +171,8 @@ class WatchParty(commands.GroupCog, group_name="watchparty"):
             raise
         lines = [
             f"Watch party #{party.id} is planned in {target.mention}: **{codes(party.first, party.last)}**, "
-            f"{format_dt(party.start, 'F')} ({format_dt(party.start, 'R')})."
+            f"{format_dt(party.start, 'F')} ({format_dt(party.start, 'R')}). You're counted as Going, so "
+            "you're reminded too; the buttons on the announcement change your answer."
         ]
         if assumed_utc:
             lines.append(
@@ -254,9 +255,7 @@ class WatchParty(commands.GroupCog, group_name="watchparty"):
         answer = (await self.parties.repository.rsvps(party.id)).get(interaction.user.id)
         lines = [f"Your answer: **{LABELS[answer] if answer else 'none yet'}**"]
         if party.message_id:
-            lines.append(
-                f"Announcement: {jump_url(party)}"
-            )
+            lines.append(f"Announcement: {jump_url(party)}")
         if party.thread_id:
             lines.append(f"Thread: <#{party.thread_id}>")
         await interaction.response.send_message(

@@ -80,7 +80,7 @@ async def test_the_announcement_shows_the_plan_without_plot(alice: Actor, sandbo
     assert stamp_of(description, "R") == start
     assert stamp_of(description, "t") == start + timedelta(minutes=32 + 35)  # the two runtimes
     assert [(f["name"], f["value"]) for f in embed["fields"]] == [
-        ("Going", "0"),
+        ("Going", "1"),  # the host
         ("Maybe", "0"),
         ("Can't", "0"),
     ]
@@ -192,7 +192,7 @@ async def test_rsvps_edit_the_announcement_and_survive_a_restart(
     latest = announcement(sandbox)
     assert latest.message == message
     assert latest.action == "edit"  # edited in place, never reposted
-    assert [f["value"] for f in latest.embeds[0]["fields"]] == ["0", "1", "1"]
+    assert [f["value"] for f in latest.embeds[0]["fields"]] == ["1", "1", "1"]  # Going: the host
     again = await press(bob, "Can't")
     assert again.content.startswith("You already answered Can't.")
 
@@ -210,13 +210,13 @@ async def test_reminders_ping_exactly_those_going_or_maybe(
     await dave.click("Can't")
     await wait(sandbox, hours=1)
     [first] = in_thread(sandbox, "⏰")
-    assert first.pings == ["bob", "carol"]
+    assert first.pings == ["alice", "bob", "carol"]  # the host is Going unless she answers otherwise
     assert "Watch party #1: **S2E1-S2E2** starts <t:" in first.content
     await wait(sandbox, minutes=55)
-    assert [o.pings for o in in_thread(sandbox, "⏰")] == [["bob", "carol"], ["bob", "carol"]]
+    assert [o.pings for o in in_thread(sandbox, "⏰")] == [["alice", "bob", "carol"]] * 2
     await wait(sandbox, minutes=10)
     [start] = in_thread(sandbox, "3... 2... 1... press play!")
-    assert start.pings == ["bob", "carol"]
+    assert start.pings == ["alice", "bob", "carol"]
     assert "**S2E1 · Out**" in start.content
     await wait(sandbox, minutes=70)
     [end] = in_thread(sandbox, "That's S2E1-S2E2 done!")
@@ -243,7 +243,8 @@ async def test_dm_reminders_and_the_thread_when_dms_are_closed(
     assert "Watch party #1 in **" in dm.content
     assert "/channels/" in dm.content
     [thread] = in_thread(sandbox, "⏰")
-    assert thread.pings == ["carol"]  # her DM was refused, so she is mentioned instead, once
+    # The host, and carol: her DM was refused, so she is mentioned instead, once.
+    assert thread.pings == ["alice", "carol"]
 
 
 async def test_a_reminder_due_while_the_bot_was_down_is_sent_late_once(
@@ -336,9 +337,9 @@ async def test_list_and_info(alice: Actor, bob: Actor, sandbox: Sandbox) -> None
     first, second = listed.content.splitlines()
     assert first.startswith("**#1** S2E1-S2E2 · “Night one” · <t:")
     assert ":R>) · <#" in first
-    assert first.endswith("· 0 going")
+    assert first.endswith("· 1 going")  # the host
     assert second.startswith("**#2** S2E3")
-    assert second.endswith("1 going")
+    assert second.endswith("2 going")
     info = await ask(bob, "/watchparty info id:2")
     assert info.content.startswith("Your answer: **Going**")
     assert info.embeds[0]["title"] == "Watch party #2 · S2E3"
@@ -357,8 +358,8 @@ async def test_only_hosts_managers_and_moderators_manage_and_attendees_hear(
     )
     edited = await ask(alice, '/watchparty edit id:1 start:"in 3 hours"')
     assert edited.content.startswith("Watch party #1 is now **S2E1-S2E2**")
-    notice = await bob.wait_to_see(lambda o: o.content.startswith(f"<@{sandbox.user('bob').id}>\n📝"))
-    assert notice.pings == ["bob"]
+    notice = await bob.wait_to_see(lambda o: "📝" in o.content)
+    assert notice.pings == ["alice", "bob"]
     new_start = stamp_of(announcement(sandbox).embeds[0]["description"], "F")
     assert abs(new_start - (sandbox.now() + timedelta(hours=3))) < timedelta(seconds=5)
     await wait(sandbox, hours=1, minutes=5)
@@ -370,7 +371,7 @@ async def test_only_hosts_managers_and_moderators_manage_and_attendees_hear(
     cancelled = await ask(admin, "/watchparty cancel id:1")
     assert cancelled.content.startswith("Watch party #1 is cancelled.")
     told = await bob.wait_to_see(lambda o: "❌" in o.content)
-    assert told.pings == ["bob"]
+    assert told.pings == ["alice", "bob"]
     latest = announcement(sandbox)
     assert latest.embeds[0]["title"] == "Cancelled: Watch party #1 · S2E1-S2E2"
     assert latest.buttons == []
@@ -404,7 +405,7 @@ async def test_server_reminder_offsets(alice: Actor, bob: Actor, sandbox: Sandbo
     assert "Watch-party reminders: 30 minutes before" in shown.content
     await wait(sandbox, hours=1, minutes=45)
     [reminder] = in_thread(sandbox, "⏰")
-    assert reminder.pings == ["bob"]
+    assert reminder.pings == ["alice", "bob"]
 
 
 async def test_scheduled_events_mirror_the_party(alice: Actor, sandbox: Sandbox) -> None:

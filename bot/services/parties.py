@@ -137,7 +137,8 @@ class PartyService:
     async def draft(
         self, *, guild_id: int, channel_id: int, host_id: int, title: str, plan: Plan, start: datetime
     ) -> Party:
-        """A party saved as a draft (not shown anywhere) once every check passed."""
+        """A party saved as a draft (not shown anywhere) once every check passed, its host answering Going
+        (and so reminded) until they answer otherwise."""
         now = self._clock.now()
         check_start(start, now)
         if await self.repository.count_not_started(guild_id, now) >= PER_SERVER:
@@ -175,6 +176,12 @@ class PartyService:
     async def reminder_offsets(self, guild_id: int) -> tuple[int, ...]:
         stored = (await self.repository.settings(guild_id)).reminder_minutes
         return DEFAULT_REMINDERS if stored is None else stored
+
+    async def reminders_ahead(self, party: Party) -> tuple[int, ...]:
+        """The server's reminder offsets that have not yet come round for this party."""
+        now = self._clock.now()
+        offsets = await self.reminder_offsets(party.guild_id)
+        return tuple(m for m in offsets if party.start - timedelta(minutes=m) > now)
 
     async def schedule(self, party: Party) -> None:
         """This revision's timers: each reminder still ahead, the start and the end."""

@@ -104,6 +104,11 @@ class PartyRepository:
             )
             assert cursor.lastrowid is not None
             party_id = cursor.lastrowid
+            # The host is Going until they answer otherwise; the answer goes with the draft if it is dropped.
+            await connection.execute(
+                "INSERT INTO party_rsvps (party_id, user_id, choice, updated_us) VALUES (?, ?, 'going', ?)",
+                (party_id, party.host_id, to_us(now)),
+            )
         return replace(party, id=party_id, status=Status.DRAFT)
 
     async def publish(self, party_id: int, message_id: int, thread_id: int, event_id: int | None) -> None:

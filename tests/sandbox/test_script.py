@@ -219,10 +219,10 @@ def test_the_watch_party_example_script() -> None:
     assert result.returncode == 0, result.stderr
     seen = [json.loads(line) for line in result.stdout.splitlines()]
     assert _party_story(seen) == [
-        ("reminder", "Watch party #1", ["bob"]),
-        ("reminder", "Watch party #1", ["bob"]),
-        ("countdown", "Watch party #1", ["bob"]),
-        ("prompt", "Watch party #1", ["bob"]),
+        ("reminder", "Watch party #1", ["alice", "bob"]),  # the host is Going unless she says otherwise
+        ("reminder", "Watch party #1", ["alice", "bob"]),
+        ("countdown", "Watch party #1", ["alice", "bob"]),
+        ("prompt", "Watch party #1", ["alice", "bob"]),
         ("progress", "general", []),
     ]
     [prompt] = [s for s in seen if "done!" in s["content"]]
