@@ -371,17 +371,17 @@ class WatchParty(commands.GroupCog, group_name="watchparty"):
 
     async def on_reminder(self, timer: Timer, late: bool) -> None:
         party = await self.parties.current(timer.payload["party"], timer.payload["revision"])
-        now = self.bot.clock.now()
-        if party is None or party.ended(now):
-            return  # cancelled, changed (its new timers remind), or over: a reminder now would only confuse
-        verb = "started" if party.started(now) else "starts"
+        if party is None:
+            return  # cancelled, or changed: its new timers remind
+        if await self.parties.overtaken(party, timer.payload["minutes"]):
+            return  # after downtime: a later step is due too and says it all, once
         lead = LATE if late else ""
 
         def text(in_dm: bool) -> str:
             who = self._dm_lead(party) if in_dm else f"Watch party #{party.id}"
             tail = f"\n{jump_url(party, thread=True)}" if in_dm else ""
             return (
-                f"{lead}⏰ {who}: {titled(party)} {verb} {format_dt(party.start, 'R')}, "
+                f"{lead}⏰ {who}: {titled(party)} starts {format_dt(party.start, 'R')}, "
                 f"at {format_dt(party.start, 't')}.{tail}"
             )
 

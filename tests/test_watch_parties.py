@@ -263,6 +263,43 @@ async def test_a_reminder_due_while_the_bot_was_down_is_sent_late_once(
     assert len(in_thread(sandbox, "⏰")) == 1
 
 
+async def test_after_downtime_only_the_latest_step_due_is_sent_and_it_says_it_is_late(
+    alice: Actor, bob: Actor, sandbox: Sandbox, running: RunningBot
+) -> None:
+    await create(alice)
+    await bob.click("Going")
+    await sandbox.idle()
+    await running.stop()
+    await sandbox.advance(timedelta(hours=2, minutes=5))  # both reminders and the start fell due
+    await running.start()
+    await bob.wait_to_see(lambda o: "press play" in o.content)
+    await sandbox.idle()
+    assert in_thread(sandbox, "⏰") == []  # overtaken by the start
+    [start] = in_thread(sandbox, "press play")
+    assert start.pings == ["alice", "bob"]
+    assert "(Late: I was offline when this was due.) 🎬" in start.content
+
+
+async def test_after_downtime_a_reminder_overtaken_by_a_later_one_is_skipped(
+    alice: Actor, bob: Actor, sandbox: Sandbox, running: RunningBot
+) -> None:
+    await create(alice)
+    await bob.click("Going")
+    await sandbox.idle()
+    await running.stop()
+    await sandbox.advance(timedelta(hours=1, minutes=55))  # the hour's and the ten minutes' reminders
+    await running.start()
+    await bob.wait_to_see(lambda o: "⏰" in o.content)
+    await sandbox.idle()
+    [reminder] = in_thread(sandbox, "⏰")
+    assert "(Late: I was offline when this was due.) ⏰ Watch party #1: **S2E1-S2E2** starts <t:" in (
+        reminder.content
+    )
+    await wait(sandbox, minutes=5)
+    assert len(in_thread(sandbox, "press play")) == 1
+    assert len(in_thread(sandbox, "⏰")) == 1
+
+
 async def test_no_reminder_after_the_party_ended_but_the_prompt_still_comes(
     alice: Actor, bob: Actor, sandbox: Sandbox, running: RunningBot
 ) -> None:

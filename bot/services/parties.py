@@ -183,6 +183,15 @@ class PartyService:
         offsets = await self.reminder_offsets(party.guild_id)
         return tuple(m for m in offsets if party.start - timedelta(minutes=m) > now)
 
+    async def overtaken(self, party: Party, minutes: int) -> bool:
+        """Whether a later step of the party is already due (the bot was offline): a reminder `minutes`
+        before the start is then skipped, so the members hear one message, not a pile of them."""
+        now = self._clock.now()
+        if party.started(now):
+            return True  # the start (or the end) is due and says it all
+        later = [m for m in await self.reminder_offsets(party.guild_id) if m < minutes]
+        return any(party.start - timedelta(minutes=m) <= now for m in later)
+
     async def schedule(self, party: Party) -> None:
         """This revision's timers: each reminder still ahead, the start and the end."""
         now = self._clock.now()
