@@ -14,6 +14,7 @@ from bot.errors import BadInput
 from bot.services.parties import describe_offsets, parse_offsets
 from bot.shield_posts import REPOST_NEEDS, missing_for_repost
 from bot.spoilers import NOTHING_WATCHED, wrap
+from bot.storage.parties import Status
 from bot.storage.shield import ShieldMode
 from bot.text import quote
 from bot.tree import permission_names
@@ -23,7 +24,7 @@ if TYPE_CHECKING:
     from bot.app import HeartBot
 
 NOTHING = ("none", "nothing", "0")
-TERMS = "config-terms"  # the pager's kinds for this cog's lists
+TERMS, SHOW = "config-terms", "config-show"  # the pager's kinds for this cog's lists
 SHIELD_UNAVAILABLE = (
     " The shield is off: this bot's application has not enabled the Message Content intent "
     "(Developer Portal, Bot tab). Everything else works."
@@ -77,9 +78,11 @@ class Config(commands.GroupCog, group_name="config"):
 
     async def cog_load(self) -> None:
         paging.register(self.bot, TERMS, self.terms_page)
+        paging.register(self.bot, SHOW, self.show_page)
 
     async def cog_unload(self) -> None:
         paging.unregister(self.bot, TERMS)
+        paging.unregister(self.bot, SHOW)
 
     async def interaction_check(self, interaction: discord.Interaction) -> bool:
         require_manage_server(interaction)
@@ -298,18 +301,48 @@ class Config(commands.GroupCog, group_name="config"):
     @app_commands.command(name="show")
     async def show(self, interaction: discord.Interaction) -> None:
         """Show this server's spoiler and shield settings."""
-        assert interaction.guild_id is not None
-        settings = await self.bot.spoiler_levels.settings(interaction.guild_id)
+        await paging.send(interaction, SHOW)
+
+    async def show_page(self, request: paging.PageRequest) -> paging.Page:
+        """A page of everything /config sets here, for a member who may change it."""
+        guild_id = require_manage_server(request.interaction)
+        guild = request.interaction.guild
+        assert guild is not None
+        lines = await self._level_lines(guild_id)
+        lines += await self._shield_lines(guild)
+        lines += await self._party_lines(guild_id)
+        return paging.lines_page(request, "**This server's settings**", lines)
+
+    async def _level_lines(self, guild_id: int) -> list[str]:
+        settings = await self.bot.spoiler_levels.settings(guild_id)
         lines = [f"Baseline (every channel): **{self._label(settings.baseline or NOTHING_WATCHED)}**"]
-        if settings.channels:
+        levels = {c.channel_id: c.up_to for c in settings.channels}
+        # A party's thread is a spoiler channel at its last episode. Open parties' threads are listed with
+        # their party; ended ones (a server holds dozens over time) make one line rather than fill pages.
+        now = self.bot.clock.now()
+        open_threads, ended, cancelled = [], [], False
+        for party in await self.bot.parties.repository.with_threads(guild_id):
+            if party.thread_id is None or (level := levels.pop(party.thread_id, None)) is None:
+                continue
+            if party.status is Status.UPCOMING and not party.ended(now):
+                open_threads.append(
+                    f"• <#{party.thread_id}>: up to **{self._label(level)}** (watch party #{party.id})"
+                )
+            else:
+                ended.append(level)
+                cancelled = cancelled or party.status is Status.CANCELLED
+        if levels:
             lines.append("Spoiler channels:")
-            lines += [f"• <#{c.channel_id}>: up to **{self._label(c.up_to)}**" for c in settings.channels]
+            lines += [f"• <#{cid}>: up to **{self._label(level)}**" for cid, level in levels.items()]
         else:
             lines.append("No spoiler channels: `/config spoiler-channel set` adds one.")
-        assert interaction.guild is not None
-        lines += await self._shield_lines(interaction.guild)
-        lines += await self._party_lines(interaction.guild_id)
-        await interaction.response.send_message("\n".join(lines), ephemeral=True)
+        if open_threads:
+            lines += ["Threads of watch parties still to come or on now:", *open_threads]
+        if ended:
+            how = "ended or cancelled" if cancelled else "ended"
+            count = f"{len(ended)} {how} watch part{'y' if len(ended) == 1 else 'ies'}"
+            lines.append(f"Threads of {count} keep their level: up to **{self._label(max(ended))}** at most")
+        return lines
 
     async def _party_lines(self, guild_id: int) -> list[str]:
         offsets = await self.bot.parties.reminder_offsets(guild_id)
