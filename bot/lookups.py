@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from bot.canon import Canon, Character, Episode, EpisodeCode
 from bot.canon.search import CanonIndex
 from bot.errors import NotFound
-from bot.spoilers import Document, Section, Tagged
+from bot.spoilers import Document, Joined, Section, Tagged
 
 WARNING_NAMES = {
     "self-harm": "self-harm",
@@ -40,6 +40,31 @@ def with_note(text: str, warnings: tuple[str, ...]) -> str:
 
 def long_date(episode: Episode) -> str:
     return f"{episode.released.day} {episode.released:%B %Y}"
+
+
+def in_season(canon: Canon, character: Character, season: int) -> EpisodeCode | None:
+    """The episode that tells a viewer whether `character` is in `season`; None when that was announced.
+
+    Meeting a character tells you they were not in earlier seasons and are in their first one; any later
+    season is only known once watched to its end (so an absence is never revealed early either).
+    """
+    if season in canon.announcements(character.id):
+        return None
+    met = character.first_appearance
+    if season <= met.season:
+        return met
+    last = max((e.code for e in canon.episodes if e.code.season == season), default=met)
+    return max(met, last)
+
+
+def seasons_field(canon: Canon, character: Character) -> Joined:
+    """One mark per season of the show, each behind what reveals it: the number of marks is always the
+    show's, so neither later appearances nor absences show through."""
+    marks = []
+    for season in canon.show.seasons:
+        mark = "✓" if season.number in character.seasons else "✗"
+        marks.append(Tagged(f"S{season.number} {mark}", in_season(canon, character, season.number)))
+    return Joined(tuple(marks))
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,13 +141,39 @@ class Lookups:
         if season is not None:
             self.index.season(season)  # refuses seasons that do not exist
         title = f"Season {season} cast" if season else "Cast"
-        lines = tuple(
-            Tagged(f"**{c.name}**: {c.actor}", c.first_appearance) for c in self.index.characters_in(season)
-        )
+        lines = []
+        for c in self.canon.characters:
+            if season is None:  # who plays whom: public for the announced cast
+                tag = None if self.canon.is_announced(c.id) else c.first_appearance
+            elif season in c.seasons:  # and who is in this season: public if announced for it
+                tag = in_season(self.canon, c, season)
+            else:
+                continue
+            text = f"**{c.name}**: {c.actor}"
+            if tag is None and (role := self._role(c)):
+                text += f" · {role}"
+            lines.append((tag, self._cast_order(c, tag), text))
+        lines.sort(key=lambda line: line[1])
         document = Document(
-            title=Tagged(title), title_fallback=title, sections=(Section("Who plays whom", lines),)
+            title=Tagged(title),
+            title_fallback=title,
+            sections=(Section("Who plays whom", tuple(Tagged(text, tag) for tag, _, text in lines)),),
         )
         return Lookup("cast", str(season or ""), document)
+
+    def _role(self, character: Character) -> str | None:
+        """The one-line role as first announced, if one was."""
+        announced = self.canon.announcements(character.id)
+        return next((announced[s].role for s in sorted(announced) if announced[s].role), None)
+
+    def _cast_order(self, character: Character, tag: EpisodeCode | None) -> tuple[object, ...]:
+        """Public lines first, by the season they were announced for; then the rest by what reveals them,
+        so a hidden line's place among the others says nothing of when its character appears."""
+        main = character.role != "main"
+        if tag is None:
+            first = min(self.canon.announcements(character.id), default=0)
+            return (0, first, main, character.name)
+        return (1, tag, main, character.name)
 
     def character(self, query: str, *, visible_at: EpisodeCode) -> Lookup:
         return self.character_by_id(self.index.character(query, visible_at=visible_at).id)
@@ -134,18 +185,21 @@ class Lookups:
         raise NotFound("That button belongs to a character I no longer know about.")
 
     def _character(self, character: Character) -> Lookup:
-        met = character.first_appearance  # everything about a character waits until they appear
+        met = character.first_appearance  # what the show tells about a character waits until they appear
+        public = None if self.canon.is_announced(character.id) else met  # the announced cast is public
         facts = tuple(Tagged(with_note(f.text, f.warnings), f.reveals) for f in character.facts)
-        seasons = ", ".join(str(s) for s in character.seasons)
+        fields: list[tuple[str, Tagged | Joined]] = [("Played by", Tagged(character.actor, public))]
+        if role := self._role(character):
+            fields.append(("Announced as", Tagged(role)))
+        fields += [
+            ("First appears", Tagged(self.index.episode_label(met), met)),
+            ("Seasons", seasons_field(self.canon, character)),
+        ]
         document = Document(
-            title=Tagged(character.name, met),
+            title=Tagged(character.name, public),
             title_fallback="Character",
             summary=(Tagged(f"**{character.name}**: {character.description}", met),),
-            facts=(
-                ("Played by", Tagged(character.actor, met)),
-                ("First appears", Tagged(self.index.episode_label(met), met)),
-                ("Seasons", Tagged(seasons, met)),
-            ),
+            facts=tuple(fields),
             sections=(Section("What we learn", facts),) if facts else (),
         )
         return Lookup("character", character.id, document)

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from bot.canon import CanonError, EpisodeCode, load_canon
-from tests.canon_sample import write_sample
+from tests.canon_sample import SOURCES, write_sample
 
 
 def problems(root: Path) -> list[str]:
@@ -130,3 +130,72 @@ def test_a_release_date_with_a_time_is_refused(tmp_path: Path) -> None:
         "data/episodes/season1.toml: episodes[0].released: "
         "expected a date without a time, got 2022-04-22T08:00:00+00:00"
     ]
+
+
+# -- announced.toml: the public cast ----------------------------------------------------------------------
+
+ANNOUNCED = (
+    """
+[[cast]]
+character = "charlie"
+season = 1
+announced = 2021-04-22
+role = "an openly gay overthinker"
+sources = ["one", "two"]
+"""
+    + SOURCES
+)
+
+
+def write_announced(root: Path, *edits: tuple[str, str]) -> Path:
+    write_sample(root)
+    text = ANNOUNCED
+    for old, new in edits:
+        assert old in text, old
+        text = text.replace(old, new, 1)
+    (root / "announced.toml").write_text(text, encoding="utf-8")
+    return root
+
+
+def test_the_announced_cast_loads_by_character_and_season(tmp_path: Path) -> None:
+    canon = load_canon(write_announced(tmp_path))
+    assert canon.is_announced("charlie")
+    announcement = canon.announcements("charlie")[1]
+    assert (announcement.role, announcement.appears, announcement.sources) == (
+        "an openly gay overthinker",
+        True,
+        ("one", "two"),
+    )
+    assert canon.announcements("nobody") == {}
+
+
+def test_without_announced_toml_nobody_is_public(tmp_path: Path) -> None:
+    canon = load_canon(write_sample(tmp_path))
+    assert canon.announced == ()
+    assert not canon.is_announced("charlie")
+
+
+@pytest.mark.parametrize(
+    ("edit", "problem"),
+    [
+        (
+            ('character = "charlie"', 'character = "tao"'),
+            "cast[0].character: 'tao' is not a character in cast.toml",
+        ),
+        (("season = 1", "season = 2"), "cast[0].season: there is no season 2 in show.toml"),
+        (
+            ("announced = 2021-04-22", "announced = 2022-04-22"),
+            "cast[0].announced: 2022-04-22 is not before season 1's release (2022-04-22)",
+        ),
+        (("role = ", "appears = false\nrole = "), "cast[0].appears: cast.toml has charlie in season 1"),
+        (
+            ('sources = ["one", "two"]', 'sources = ["one"]'),
+            "cast[0].sources: cite at least 2 different sources",
+        ),
+        (("role = ", "rol = "), "cast[0].rol: unknown field"),
+    ],
+)
+def test_an_announcement_that_does_not_fit_the_canon_is_refused(
+    tmp_path: Path, edit: tuple[str, str], problem: str
+) -> None:
+    assert f"data/announced.toml: {problem}" in problems(write_announced(tmp_path, edit))

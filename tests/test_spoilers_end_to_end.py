@@ -118,28 +118,58 @@ async def test_first_lookup_without_progress_explains_once(alice: Actor) -> None
     assert len([o for o in alice.sees() if o.content.startswith("Tip:")]) == 1
 
 
-async def test_a_character_you_have_not_met_is_not_named(alice: Actor) -> None:
+async def test_a_surprise_character_you_have_not_met_is_not_named(alice: Actor) -> None:
     await ask(alice, "/progress set episode:S1E8")
-    reply = await ask(alice, "/character name:Geoff")
+    reply = await ask(alice, "/character name:Stephane")
     assert reply.embeds[0]["title"] == "Character"
-    assert "Geoff" not in visible_text(reply.text)
-    assert "Eddie Marsan" not in visible_text(reply.text)
+    assert "Stephane" not in visible_text(reply.text)
+    assert "Thibault de Montalembert" not in visible_text(reply.text)
 
 
-async def test_cast_at_s1e8_names_no_later_characters(alice: Actor, canon: Canon) -> None:
+async def test_cast_at_s1e8_names_the_announced_cast_and_characters_met_only(
+    alice: Actor, canon: Canon
+) -> None:
     await ask(alice, "/progress set episode:S1E8")
     reply = await ask(alice, "/cast")
     seen = visible_text(reply.text)
     for character in canon.characters:
-        assert (character.name in seen) == (character.first_appearance <= EpisodeCode(1, 8)), character.name
+        public = canon.is_announced(character.id) or character.first_appearance <= EpisodeCode(1, 8)
+        assert (character.name in seen) == public, character.name
 
 
-async def test_character_suggestions_only_name_characters_you_have_met(
+async def test_the_announced_cast_is_public_but_what_the_show_tells_is_not(alice: Actor) -> None:
+    reply = await ask(alice, "/character name:Geoff")  # announced for season 3, nothing watched
+    assert reply.embeds[0]["title"] == "Geoff"
+    fields = {field["name"]: field["value"] for field in reply.embeds[0]["fields"]}
+    assert fields["Played by"] == "Eddie Marsan"
+    assert fields["Announced as"] == "Charlie's wise and straight-talking therapist"
+    assert visible_text(fields["First appears"]).strip() == ""
+    assert "therapist" not in visible_text(reply.embeds[0]["description"])
+
+
+async def test_seasons_show_only_what_the_reader_can_know(alice: Actor, canon: Canon) -> None:
+    s1e8 = EpisodeCode(1, 8)
+    surprise = [c for c in canon.characters if not canon.announcements(c.id)]
+    unmet = next(c for c in surprise if c.first_appearance > s1e8)
+    met = next(c for c in surprise if c.first_appearance <= s1e8 and c.seasons != (1,))
+    await ask(alice, f"/progress set episode:{s1e8}")
+    reply = await ask(alice, f"/character name:{unmet.id}")
+    fields = {field["name"]: field["value"] for field in reply.embeds[0]["fields"]}
+    assert visible_text(fields["Seasons"]).replace("·", "").strip() == ""  # nothing of any season shows
+    reply = await ask(alice, f"/character name:{met.id}")
+    fields = {field["name"]: field["value"] for field in reply.embeds[0]["fields"]}
+    assert visible_text(fields["Seasons"]) == "S1 ✓ ·  · "  # seasons 2 and 3 not watched: both behind tags
+    marks = ["✓" if season in met.seasons else "✗" for season in (2, 3)]
+    assert spoilered_parts(fields["Seasons"]) == [f"S2 {marks[0]}", f"S3 {marks[1]}"]
+
+
+async def test_character_suggestions_name_only_characters_met_or_announced(
     running: RunningBot, sandbox: Sandbox
 ) -> None:
     sandbox.user("alice")
     names = {choice["name"] for choice in await sandbox.autocomplete("alice", "character name:e")}
-    assert not any("Geoff" in name or "Diane" in name for name in names)
+    assert any("Geoff" in name for name in names)  # announced for season 3: public
+    assert not any("Stephane" in name for name in names)  # a surprise in season 2
 
 
 async def test_episode_autocomplete_offers_codes_and_titles(running: RunningBot, sandbox: Sandbox) -> None:

@@ -14,6 +14,7 @@ from bot.canon.models import (
     FILM_STATUSES,
     ROLES,
     TRIVIA_KINDS,
+    Announcement,
     Beat,
     Canon,
     Character,
@@ -93,6 +94,10 @@ class _Table:
             self.problem(key, f"must be at least {minimum}, got {value}")
             return None
         return value
+
+    def flag(self, key: str, *, default: bool) -> bool:
+        value = self._get(key, bool, "true or false", True)
+        return default if value is None else value
 
     def day(self, key: str, *, optional: bool = False) -> date | None:
         value = self._get(key, date, "a date such as 2023-08-03 (unquoted)", optional)
@@ -379,6 +384,49 @@ def _load_trivia(root: _Table) -> tuple[list[Trivia], tuple[Source, ...]]:
     return items, tuple(sources.values())
 
 
+def _load_announced(
+    root: _Table, characters: list[Character], seasons: tuple[Season, ...]
+) -> tuple[list[Announcement], tuple[Source, ...]]:
+    """The cast as announced before each season's release, checked against cast.toml and show.toml."""
+    sources = _sources(root)
+    cast = {character.id: character for character in characters}
+    released = {season.number: season.released for season in seasons}
+    items: list[Announcement] = []
+    for table in root.tables("cast", optional=True):
+        item = Announcement(
+            character=table.slug("character"),
+            season=table.integer("season") or 0,
+            announced=table.day("announced") or date.min,
+            appears=table.flag("appears", default=True),
+            role=table.text("role", optional=True),
+            sources=table.cited(sources),
+            disputed=table.text("disputed", optional=True),
+        )
+        character = cast.get(item.character)
+        if item.character and character is None:
+            table.problem("character", f"{item.character!r} is not a character in cast.toml")
+        if item.season and item.season not in released:
+            table.problem("season", f"there is no season {item.season} in show.toml")
+        elif item.season and item.announced != date.min and item.announced >= released[item.season]:
+            table.problem(
+                "announced",
+                f"{item.announced} is not before season {item.season}'s release ({released[item.season]})",
+            )
+        if character is not None and item.season in released:
+            if item.appears and item.season not in character.seasons:
+                table.problem("season", f"cast.toml does not have {item.character} in season {item.season}")
+            if not item.appears and item.season in character.seasons:
+                table.problem("appears", f"cast.toml has {item.character} in season {item.season}")
+        if not item.appears and item.role is not None:
+            table.problem("role", "a character announced as not appearing has no role in that season")
+        if any((other.character, other.season) == (item.character, item.season) for other in items):
+            table.problem("season", f"{item.character} is announced for season {item.season} twice")
+        items.append(item)
+        table.done()
+    root.done()
+    return items, tuple(sources.values())
+
+
 def load_canon(data_dir: Path = DATA_DIR) -> Canon:
     """Read and validate every file in data/; raise CanonError listing every problem found."""
     problems = _Problems()
@@ -391,6 +439,11 @@ def load_canon(data_dir: Path = DATA_DIR) -> Canon:
         episodes.extend(season_episodes)
     characters, sources["cast.toml"] = _load_cast(_open(data_dir / "cast.toml", problems))
     trivia, sources["trivia.toml"] = _load_trivia(_open(data_dir / "trivia.toml", problems))
+    announced: list[Announcement] = []
+    if (data_dir / "announced.toml").exists():  # optional: without it, no cast is public before it appears
+        announced, sources["announced.toml"] = _load_announced(
+            _open(data_dir / "announced.toml", problems), characters, show.seasons
+        )
 
     codes = [episode.code for episode in episodes]
     for code in {c for c in codes if codes.count(c) > 1}:
@@ -408,4 +461,5 @@ def load_canon(data_dir: Path = DATA_DIR) -> Canon:
         characters=tuple(characters),
         trivia=tuple(trivia),
         sources=sources,
+        announced=tuple(announced),
     )

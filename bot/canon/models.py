@@ -101,6 +101,23 @@ class Character:
 
 
 @dataclass(frozen=True, slots=True)
+class Announcement:
+    """What Netflix announced about one character's part in one season before that season came out.
+
+    Public, so shown to every reader: that the character is in the season (or, with `appears` false,
+    that they are not), with their name, actor and the one-line role as announced.
+    """
+
+    character: str  # a cast.toml id
+    season: int
+    announced: date
+    sources: tuple[str, ...]
+    appears: bool = True
+    role: str | None = None
+    disputed: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Trivia:
     id: str
     kind: str
@@ -158,6 +175,22 @@ class Canon:
     characters: tuple[Character, ...]
     trivia: tuple[Trivia, ...]
     sources: dict[str, tuple[Source, ...]] = field(default_factory=dict)  # by data file name
+    announced: tuple[Announcement, ...] = ()  # the public cast, from announced.toml
+
+    @cached_property
+    def _announcements(self) -> dict[str, dict[int, Announcement]]:
+        by_character: dict[str, dict[int, Announcement]] = {}
+        for item in self.announced:
+            by_character.setdefault(item.character, {})[item.season] = item
+        return by_character
+
+    def announcements(self, character_id: str) -> dict[int, Announcement]:
+        """What was announced of this character before each season's release, by season."""
+        return self._announcements.get(character_id, {})
+
+    def is_announced(self, character_id: str) -> bool:
+        """True when the character's name and actor were announced for some season: public to everyone."""
+        return any(item.appears for item in self.announcements(character_id).values())
 
     @cached_property
     def _episodes_by_code(self) -> dict[EpisodeCode, Episode]:

@@ -38,6 +38,7 @@ class CanonIndex:
         }
         self._episode_keys = {code: utils.default_process(name) for code, name in self._episode_names.items()}
         self._characters = {character.id: character for character in canon.characters}
+        self._public = {character.id for character in canon.characters if canon.is_announced(character.id)}
         self._character_names = [  # each name, actor and alias on its own, so a typo in one still matches
             (utils.default_process(name), character.id)
             for character in canon.characters
@@ -106,26 +107,32 @@ class CanonIndex:
 
     # -- characters ----------------------------------------------------------------------------------
 
+    def known_at(self, level: EpisodeCode) -> set[str]:
+        """Ids of the characters a reader at `level` may be told about: those met, and the announced cast."""
+        return {c.id for c in self.canon.characters if c.first_appearance <= level or c.id in self._public}
+
     def character(self, query: str, *, visible_at: EpisodeCode) -> Character:
-        """The character named (or played by the actor named); suggestions only name characters the reader
-        has met by `visible_at`."""
+        """The character named (or played by the actor named); typos and suggestions only find characters
+        the reader has met by `visible_at` or that were announced."""
         text = _clean(query, "a character or actor", "Charlie or Joe Locke")
         wanted = text.casefold()
         for character in self.canon.characters:
             names = (character.id, character.name, character.actor, *character.aliases)
             if wanted in (name.casefold() for name in names):
                 return character
+        met = self.known_at(visible_at)
         best = self._rank_characters(text, limit=1, cutoff=85)
-        if best and self._characters[best[0]].first_appearance <= visible_at:
+        if best and best[0] in met:
             return self._characters[best[0]]
-        met = {c.id for c in self.canon.characters if c.first_appearance <= visible_at}
         closest = [self._characters[cid].name for cid in self._rank_characters(text, among=met, limit=3)]
         hint = f" Closest: {', '.join(closest)}." if closest else ""
         raise NotFound(f"I couldn't find a character or actor called {quote(text)}.{hint}")
 
     def character_choices(self, typed: str, *, visible_at: EpisodeCode) -> list[tuple[str, str]]:
-        """Up to 25 (label, id) pairs: only characters the reader has met, so a suggestion never spoils."""
-        met = [c for c in self.canon.characters if c.first_appearance <= visible_at]
+        """Up to 25 (label, id) pairs: only characters the reader has met or that were announced, so a
+        suggestion never spoils."""
+        known = self.known_at(visible_at)
+        met = [c for c in self.canon.characters if c.id in known]
         text = " ".join(typed.split())[:MAX_QUERY]
         if text:
             ranked = self._rank_characters(text, among={c.id for c in met}, limit=MAX_CHOICES, cutoff=50)
@@ -145,10 +152,6 @@ class CanonIndex:
             score_cutoff=cutoff,
         )
         return list(dict.fromkeys(names[index][1] for _, _, index in ranked))[:limit]
-
-    def characters_in(self, season: int | None) -> list[Character]:
-        chosen = [c for c in self.canon.characters if season is None or season in c.seasons]
-        return sorted(chosen, key=lambda c: (c.first_appearance, c.role != "main", c.name))
 
     # -- suggestions ---------------------------------------------------------------------------------
 

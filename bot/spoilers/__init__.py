@@ -6,12 +6,13 @@ Pure functions over plain data: no discord.py objects, no database.
 from __future__ import annotations
 
 from bot.spoilers.detector import Detector, ServerTerm, Span
-from bot.spoilers.document import Document, Section, Tagged
+from bot.spoilers.document import Document, Joined, Section, Tagged
 from bot.spoilers.levels import NOTHING_WATCHED, Mode, Reader, describe_level
 from bot.spoilers.render import (
     Rendered,
     RenderedField,
     render,
+    render_pages,
     render_text,
     spoilered_parts,
     visible_text,
@@ -22,6 +23,7 @@ __all__ = [
     "NOTHING_WATCHED",
     "Detector",
     "Document",
+    "Joined",
     "Mode",
     "Reader",
     "Rendered",
@@ -32,6 +34,7 @@ __all__ = [
     "Tagged",
     "describe_level",
     "render",
+    "render_pages",
     "render_text",
     "spoilered_parts",
     "visible_text",

@@ -19,6 +19,14 @@ class Tagged:
 
 
 @dataclass(frozen=True, slots=True)
+class Joined:
+    """Tagged pieces on one line (a fact's value), each rendered on its own: shown, wrapped or left out."""
+
+    parts: tuple[Tagged, ...]
+    separator: str = " · "
+
+
+@dataclass(frozen=True, slots=True)
 class Section:
     """A plain, spoiler-free heading over tagged items, rendered as bullet lines."""
 
@@ -37,6 +45,6 @@ class Document:
     title: Tagged
     title_fallback: str
     summary: tuple[Tagged, ...] = ()
-    facts: tuple[tuple[str, Tagged], ...] = ()
+    facts: tuple[tuple[str, Tagged | Joined], ...] = ()
     sections: tuple[Section, ...] = ()
     footer: str | None = None

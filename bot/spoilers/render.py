@@ -15,7 +15,7 @@ import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from bot.spoilers.document import Document, Tagged
+from bot.spoilers.document import Document, Joined, Tagged
 from bot.spoilers.levels import Mode, Reader
 
 # Discord's embed limits (developer docs, "Embed Limits").
@@ -378,6 +378,64 @@ def render(document: Document, reader: Reader) -> Rendered:
     )
 
 
+@functools.lru_cache(maxsize=1024)
+def render_pages(document: Document, reader: Reader) -> tuple[Rendered, ...]:
+    """The document for this reader as one embed per page, each within Discord's limits, nothing cut.
+
+    The first page has the facts and, in hide mode, the notice of what was left out; the description's
+    lines follow in order, a section's heading again on each page it continues on. Pages are counted for
+    this reader (wrapped text is longer), so a page-turn renders the whole document again, never a slice
+    of someone else's.
+    """
+    title = document.title.text if reader.can_see(document.title.reveals) else document.title_fallback
+    title = _shorten(title, TITLE_MAX)
+    footer = None if document.footer is None else _shorten(document.footer, FOOTER_MAX)
+    fixed = len(title) + (FOOTER_ROOM if footer is None else len(footer))
+    parts = _Parts(blocks=[], fields=[])
+    _add_facts(parts, document, reader)
+    _trim_fields(parts, fixed)
+    first = min(DESCRIPTION_MAX, TOTAL_MAX - fixed - _fields_size(parts.fields))
+    later = min(DESCRIPTION_MAX, TOTAL_MAX - fixed)
+    _add_blocks(parts, document, reader, line_limit=max(min(first, later) - _LINE_RESERVE, 100))
+    closing = _description(_Parts(blocks=[], fields=[], hidden=parts.hidden, more_facts=parts.more_facts))
+    pages: list[list[_Block]] = [[]]
+    budget = first - (len(closing) + 2 if closing else 0)
+    for block in parts.blocks:
+        current: _Block | None = None
+        for line in block.lines:
+            if current is None:
+                current = _Block(block.heading, [], block.bullets)
+                pages[-1].append(current)
+            current.lines.append(line)
+            if len(_joined(pages[-1])) > budget and sum(len(b.lines) for b in pages[-1]) > 1:
+                current.lines.pop()
+                if not current.lines:
+                    pages[-1].pop()
+                current = _Block(block.heading, [line], block.bullets)
+                pages.append([current])
+                budget = later
+    rendered = []
+    for index, page in enumerate(pages):
+        fields = parts.fields if index == 0 else []
+        description = "\n\n".join(text for text in (_joined(page), closing if index == 0 else "") if text)
+        lines = [line for block in page for line in block.lines] + [line for _, line in fields]
+        rendered.append(
+            Rendered(
+                title=title,
+                description=description,
+                fields=tuple(RenderedField(name, line.text) for name, line in fields),
+                footer=footer,
+                hidden=parts.hidden if index == 0 else 0,
+                wrapped=sum(line.wrapped for line in lines),
+            )
+        )
+    return tuple(rendered)
+
+
+def _joined(blocks: list[_Block]) -> str:
+    return "\n\n".join(block.text() for block in blocks if block.lines)
+
+
 def _line(piece: Tagged, reader: Reader, limit: int, *, seal: bool) -> _Line | None:
     """The piece rendered within `limit` characters, shortened before wrapping so no tag is cut."""
     visible = reader.can_see(piece.reveals)
@@ -393,15 +451,35 @@ def _line(piece: Tagged, reader: Reader, limit: int, *, seal: bool) -> _Line | N
 
 
 def _add_facts(parts: _Parts, document: Document, reader: Reader) -> None:
-    for label, piece in document.facts:
-        if not piece.text.strip():
-            parts.fields.append((_field_name(label), _Line(ZWSP, wrapped=False)))
-            continue
-        line = _line(piece, reader, FIELD_VALUE_MAX, seal=False)
-        if line is None:
-            parts.hidden += 1
-        else:
+    for label, value in document.facts:
+        joined = isinstance(value, Joined)
+        line = _joined_line(parts, value, reader) if joined else _fact_line(parts, value, reader)
+        if line is not None:
             parts.fields.append((_field_name(label), line))
+
+
+def _fact_line(parts: _Parts, piece: Tagged, reader: Reader) -> _Line | None:
+    if not piece.text.strip():
+        return _Line(ZWSP, wrapped=False)
+    line = _line(piece, reader, FIELD_VALUE_MAX, seal=False)
+    if line is None:
+        parts.hidden += 1
+    return line
+
+
+def _joined_line(parts: _Parts, value: Joined, reader: Reader) -> _Line | None:
+    """Each part rendered on its own (so one is never wrapped with another), within the field's limit."""
+    pieces = [piece for piece in value.parts if piece.text.strip()]
+    if not pieces:
+        return _Line(ZWSP, wrapped=False)
+    separator = _shorten(value.separator, 16)
+    room = max((FIELD_VALUE_MAX - len(separator) * (len(pieces) - 1)) // len(pieces), 1)
+    lines = [_line(piece, reader, room, seal=True) for piece in pieces]
+    parts.hidden += sum(line is None for line in lines)
+    shown = [line for line in lines if line is not None]
+    if not shown:
+        return None
+    return _Line(separator.join(line.text for line in shown), wrapped=any(line.wrapped for line in shown))
 
 
 def _field_name(label: str) -> str:

@@ -12,6 +12,7 @@ from bot.sandbox.limits import embed_problems
 from bot.spoilers import (
     NOTHING_WATCHED,
     Document,
+    Joined,
     Mode,
     Reader,
     Rendered,
@@ -19,6 +20,7 @@ from bot.spoilers import (
     Tagged,
     describe_level,
     render,
+    render_pages,
     render_text,
     spoilered_parts,
     visible_text,
@@ -55,6 +57,30 @@ def seen(rendered: Rendered) -> str:
 
 def is_one_spoiler(text: str) -> bool:
     return len(spoilered_parts(text)) == 1 and not visible_text(text).strip()
+
+
+# One field, several tags ----------------------------------------------------------------------------------
+
+SEASONS = Joined((Tagged("S1 ✓", S1E8), Tagged("S2 ✓", S2E4), Tagged("S3 ✗", S2E5)))
+
+
+def test_each_part_of_a_joined_value_is_wrapped_on_its_own() -> None:
+    rendered = render(Document(Tagged("T"), "T", facts=(("Seasons", SEASONS),)), reader(S2E4))
+    assert rendered.fields[0].value == "S1 ✓ · S2 ✓ · ||S3 ✗||"
+
+
+def test_hide_mode_leaves_out_the_later_parts_of_a_joined_value_and_counts_them() -> None:
+    rendered = render(Document(Tagged("T"), "T", facts=(("Seasons", SEASONS),)), reader(S1E8, Mode.HIDE))
+    assert rendered.fields[0].value == "S1 ✓"
+    assert rendered.hidden == 2
+
+
+def test_a_joined_value_left_out_whole_drops_its_field() -> None:
+    rendered = render(
+        Document(Tagged("T"), "T", facts=(("Seasons", SEASONS),)), reader(NOTHING_WATCHED, Mode.HIDE)
+    )
+    assert rendered.fields == ()
+    assert rendered.hidden == 3
 
 
 # Levels ---------------------------------------------------------------------------------------------------
@@ -318,6 +344,37 @@ def test_forty_long_beats_fit_by_dropping_whole_beats_from_the_end() -> None:
     assert "Eight episodes" in visible_text(rendered.description)
 
 
+def test_forty_long_beats_in_pages_keep_every_beat_in_order_within_the_limits() -> None:
+    beats = tuple(long_beat(n) for n in range(40))
+    facts = (("Released", Tagged("3 August 2023")),)
+    document = Document(
+        Tagged("Season 2"), "Season 2", (Tagged("Eight episodes"),), facts, (Section("What happens", beats),)
+    )
+    pages = render_pages(document, reader(S2E4))
+    assert len(pages) > 1
+    assert all(embed_problems([as_embed(page)]) == [] for page in pages)
+    parts = [part for page in pages for part in spoilered_parts(page.description)]
+    assert [f"||{part}||" for part in parts] == [wrap(beat.text) for beat in beats]
+    assert all(page.description.startswith("**What happens**") for page in pages[1:])  # heading again
+    assert [len(page.fields) for page in pages] == [1] + [0] * (len(pages) - 1)  # facts on the first page
+    assert "…and" not in "".join(page.description for page in pages)
+    assert pages[0].description.startswith("Eight episodes")
+
+
+def test_in_hide_mode_the_first_page_says_what_was_left_out_of_all_of_them() -> None:
+    beats = (*(long_beat(n) for n in range(30)), Tagged("later", S2E5))
+    document = Document(Tagged("T"), "T", sections=(Section("What happens", beats),))
+    pages = render_pages(document, reader(S2E4, Mode.HIDE))
+    assert len(pages) == 1  # the 31 later beats are all left out
+    assert pages[0].hidden == 31
+    assert "31 details" in pages[0].description
+
+
+def test_a_short_document_is_one_page_like_render() -> None:
+    document = Document(Tagged("T"), "T", summary=(KISS,), sections=(Section("S", (Tagged("x"),)),))
+    assert render_pages(document, reader(S2E4)) == (render(document, reader(S2E4)),)
+
+
 def test_the_longest_section_loses_lines_first() -> None:
     short = Section("Short", (Tagged("Nick wins the match", S2E5),))
     long = Section("Long", tuple(long_beat(n) for n in range(40)))
@@ -411,7 +468,15 @@ def documents(draw: st.DrawFn) -> Document:
         return tuple(piece() for _ in range(draw(st.integers(0, most))))
 
     sections = tuple(Section(draw(noise), pieces(4)) for _ in range(draw(st.integers(0, 3))))
-    facts = tuple((draw(noise), piece()) for _ in range(draw(st.integers(0, 3))))
+
+    def value() -> Tagged | Joined:
+        return (
+            Joined(pieces(3), draw(st.sampled_from([" · ", ", ", draw(noise)])))
+            if draw(st.booleans())
+            else piece()
+        )
+
+    facts = tuple((draw(noise), value()) for _ in range(draw(st.integers(0, 3))))
     return Document(
         title=piece(),
         title_fallback=f"QFALLBACK00Z {draw(noise)}",
@@ -428,9 +493,10 @@ def token(piece: Tagged) -> str:
 
 
 def all_pieces(document: Document) -> list[Tagged]:
+    values = [value for _, value in document.facts]
     return [
         *document.summary,
-        *(piece for _, piece in document.facts),
+        *(piece for value in values for piece in (value.parts if isinstance(value, Joined) else (value,))),
         *(item for section in document.sections for item in section.items),
     ]
 
