@@ -79,10 +79,13 @@ def announcement(
         state = "**This party has ended.**\n\n"
     episodes = "\n".join(f"{e.code} · {e.title}" for e in plan.episodes)
     length = f"about {plan.minutes} minutes" if plan.estimated else f"{plan.minutes} minutes"
+    host = (
+        f"Hosted by <@{party.host_id}>"
+        if party.host_id is not None
+        else "Hosted by a member who has since erased their data"
+    )
     lines = [
-        f"{state}**{plain(party.title)}**\nHosted by <@{party.host_id}>"
-        if party.title
-        else f"{state}Hosted by <@{party.host_id}>",
+        f"{state}**{plain(party.title)}**\n{host}" if party.title else f"{state}{host}",
         "",
         f"**Episodes**\n{episodes}",
         "",
@@ -122,10 +125,13 @@ async def announcement_for(bot: HeartBot, party: Party) -> discord.Embed:
     return announcement(party, bot.parties.plan_of(party), counts, reminders, bot.clock.now())
 
 
-async def refresh_announcement(bot: HeartBot, party: Party, *, buttons: bool) -> None:
-    """Show the party as it now stands (after an edit, a cancellation or its end)."""
+async def refresh_announcement(bot: HeartBot, party: Party, *, buttons: bool | None = None) -> None:
+    """Show the party as it now stands (after an edit, a cancellation, its end or an erased member).
+    `buttons` left out: the RSVP buttons stay while answers still count."""
     if party.message_id is None:
         return
+    if buttons is None:
+        buttons = party.status is Status.UPCOMING and not party.ended(bot.clock.now())
     message = bot.get_partial_messageable(party.channel_id, guild_id=party.guild_id).get_partial_message(
         party.message_id
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import re
 from typing import TYPE_CHECKING
 
@@ -10,11 +11,14 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.party_posts import refresh_announcement
 from bot.presenter import bot_of
 from bot.tree import answers_errors
 
 if TYPE_CHECKING:
     from bot.app import HeartBot
+
+log = logging.getLogger(__name__)
 
 
 class DeleteMyData(discord.ui.DynamicItem[discord.ui.Button], template=r"privacy:delete:(?P<user_id>\d+)"):
@@ -46,11 +50,16 @@ class DeleteMyData(discord.ui.DynamicItem[discord.ui.Button], template=r"privacy
         await bot.shield_store.delete_spoilers_by(self.user_id)
         await bot.shield_store.delete_reposts_by(self.user_id)
         await bot.timezones.delete(self.user_id)
-        await bot.parties.repository.delete_member(self.user_id)
+        parties = await bot.parties.forget_member(self.user_id)
         await interaction.response.edit_message(
             content="Done: everything I stored about you is gone. Nice to meet you again, any time.",
             view=None,
         )
+        for party in parties:  # their answer leaves the counts, their name the parties they hosted
+            try:
+                await refresh_announcement(bot, party)
+            except discord.HTTPException:
+                log.warning("Watch party %s: its announcement could not be updated", party.id, exc_info=True)
 
 
 class Privacy(commands.GroupCog, group_name="privacy"):
@@ -94,8 +103,9 @@ class Privacy(commands.GroupCog, group_name="privacy"):
         view = discord.ui.View(timeout=None)
         view.add_item(DeleteMyData(interaction.user.id))
         await interaction.response.send_message(
-            "This erases your progress, settings, watch-party answers and posted spoilers for good. Press"
-            " the button to confirm, or ignore it.",
+            "This erases your progress, settings, watch-party answers and posted spoilers for good, and"
+            " takes your name off the watch parties you host (they stay for their guests). Press the button"
+            " to confirm, or ignore it.",
             view=view,
             ephemeral=True,
         )

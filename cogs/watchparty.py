@@ -118,11 +118,12 @@ class WatchParty(commands.GroupCog, group_name="watchparty"):
         party = await self.parties.get(interaction.guild_id, party_id)
         member = interaction.user
         roles = [role.id for role in member.roles] if isinstance(member, discord.Member) else []
-        manages = interaction.permissions.manage_guild or interaction.permissions.administrator
+        rights = interaction.permissions
+        manages = rights.manage_guild or rights.manage_events or rights.administrator
         if not await self.parties.may_manage(party, member.id, roles, manages):
             raise UserFacingError(
-                f"Only the host of watch party #{party.id}, a party manager or someone with Manage Server "
-                "can change it."
+                f"Only the host of watch party #{party.id}, a party manager or someone with Manage Events "
+                "or Manage Server can change it."
             )
         if party.status is Status.CANCELLED:
             raise BadInput(f"Watch party #{party.id} is already cancelled.")

@@ -222,8 +222,9 @@ class PartyService:
         return await self.repository.settings(guild_id)
 
     async def may_manage(self, party: Party, user_id: int, role_ids: list[int], manages_server: bool) -> bool:
-        """The host, a member with the server's party-manager role, or one with Manage Server."""
-        if user_id == party.host_id or manages_server:
+        """The host, a member with the server's party-manager role, or one with Manage Server or Manage
+        Events (`manages_server`). A party whose host erased their data is left to the latter two."""
+        if (party.host_id is not None and user_id == party.host_id) or manages_server:
             return True
         manager_role = (await self.repository.settings(party.guild_id)).manager_role_id
         return manager_role is not None and manager_role in role_ids
@@ -284,6 +285,14 @@ class PartyService:
                 await self.schedule(replace(party, revision=party.revision + 1))
                 moved += 1
         return moved
+
+    async def forget_member(self, user_id: int) -> list[Party]:
+        """Erase what parties store about a member; returns the parties whose announcement must change
+        (their answer is off the count, or they are no longer named as the host)."""
+        parties = [
+            await self.repository.get(party_id) for party_id in await self.repository.delete_member(user_id)
+        ]
+        return [party for party in parties if party is not None and party.status is not Status.DRAFT]
 
     async def set_notify_via(self, user_id: int, via: NotifyVia) -> None:
         await self.repository.set_notify_via(user_id, via)

@@ -31,12 +31,16 @@ class NotifyVia(StrEnum):
     DM = "dm"
 
 
+# Stored as the host of a party whose host erased their data (the column is NOT NULL); read back as None.
+NO_HOST = 0
+
+
 @dataclass(frozen=True, slots=True)
 class Party:
     id: int
     guild_id: int
     channel_id: int
-    host_id: int
+    host_id: int | None  # None: the host erased their data; the party stays for its guests
     title: str
     first: EpisodeCode
     last: EpisodeCode
@@ -67,7 +71,7 @@ def _party(row: aiosqlite.Row) -> Party:
         id=row["id"],
         guild_id=row["guild_id"],
         channel_id=row["channel_id"],
-        host_id=row["host_id"],
+        host_id=row["host_id"] or None,
         title=row["title"],
         first=EpisodeCode(row["first_season"], row["first_episode"]),
         last=EpisodeCode(row["last_season"], row["last_episode"]),
@@ -95,6 +99,7 @@ class PartyRepository:
     # -- parties -------------------------------------------------------------------------------------
 
     async def create_draft(self, party: Party, now: datetime) -> Party:
+        assert party.host_id is not None, "a new party has a host"
         async with self._db.transaction() as connection:
             cursor = await connection.execute(
                 "INSERT INTO watch_parties (guild_id, channel_id, host_id, title, first_season,"
@@ -283,13 +288,23 @@ class PartyRepository:
             ],
         }
 
-    async def delete_member(self, user_id: int) -> bool:
-        """A member's RSVPs and notification choice. Parties they host stay for their guests."""
+    async def delete_member(self, user_id: int) -> list[int]:
+        """A member's RSVPs, deliveries and notification choice, and their id on the parties they host
+        (those stay for their guests, with no host). Returns the parties whose announcement changes."""
         async with self._db.transaction() as connection:
-            first = await connection.execute("DELETE FROM party_rsvps WHERE user_id = ?", (user_id,))
-            second = await connection.execute("DELETE FROM party_notify WHERE user_id = ?", (user_id,))
-            third = await connection.execute("DELETE FROM party_deliveries WHERE user_id = ?", (user_id,))
-        return (first.rowcount or 0) + (second.rowcount or 0) + (third.rowcount or 0) > 0
+            async with connection.execute(
+                "SELECT party_id FROM party_rsvps WHERE user_id = ?"
+                " UNION SELECT id FROM watch_parties WHERE host_id = ? ORDER BY 1",
+                (user_id, user_id),
+            ) as cursor:
+                affected = [row[0] for row in await cursor.fetchall()]
+            await connection.execute("DELETE FROM party_rsvps WHERE user_id = ?", (user_id,))
+            await connection.execute("DELETE FROM party_notify WHERE user_id = ?", (user_id,))
+            await connection.execute("DELETE FROM party_deliveries WHERE user_id = ?", (user_id,))
+            await connection.execute(
+                "UPDATE watch_parties SET host_id = ? WHERE host_id = ?", (NO_HOST, user_id)
+            )
+        return affected
 
     # -- for /config show ----------------------------------------------------------------------------
 
