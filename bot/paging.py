@@ -15,8 +15,9 @@ How a feature uses it:
    digits, ``_ . -``, up to 60) names the list within its kind, e.g. an episode code; it travels in the
    buttons' custom ids with the page, so a click rebuilds the page from the database, never from memory.
 
-A page is text content, an embed, or both; the pager adds "Page n of m" to the content (never to labels
-or embed parts Discord cannot hide), the buttons, and no pings. A click on an ephemeral page turns that
+A page is text content, an embed, or both, plus any buttons of the feature's own (``Page.items``, e.g.
+Reveal for me); the pager adds "Page n of m" to the content (never to labels or embed parts Discord cannot
+hide), Previous / Next, and no pings. A click on an ephemeral page turns that
 page in place; a click on a page posted in a channel answers with the page privately, so nobody turns the
 channel's copy for everyone else. ``split_lines`` and ``split_sized`` cut lists under Discord's limits.
 """

@@ -172,3 +172,16 @@ async def test_a_moderator_who_lost_manage_server_cannot_turn_the_terms(
     assert refusal.visible_to == "admin"
     await sandbox.idle()
     assert [o.content for o in sandbox.observations if o.message == first.message] == [first.content]
+
+
+async def test_buttons_of_a_list_the_bot_no_longer_has_say_so(
+    sandbox: Sandbox, numbers_bot: RunningBot
+) -> None:
+    alice = Actor(sandbox, "alice")
+    first = await ask(alice, "/numbers count:100")
+    assert numbers_bot.bot is not None
+    await numbers_bot.bot.unload_extension("tests.paging_commands")
+    answer = await alice.reply_to(await alice.click("Next"))
+    assert answer.content == paging.OUTDATED
+    assert answer.visible_to == "alice"
+    assert [o.content for o in sandbox.observations if o.message == first.message] == [first.content]
