@@ -8,7 +8,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.when import zone, zone_choices
+from bot.zones import label, read_zone, zone, zone_choices
 
 if TYPE_CHECKING:
     from bot.app import HeartBot
@@ -22,16 +22,16 @@ class Timezone(commands.GroupCog, group_name="timezone"):
         super().__init__()
 
     @app_commands.command(name="set")
-    @app_commands.describe(zone_name="Your time zone, like Europe/London or America/New_York")
+    @app_commands.describe(zone_name="Your city or zone: London, New York, Europe/Paris, India, UTC+2")
     @app_commands.rename(zone_name="zone")
     async def set_(self, interaction: discord.Interaction, zone_name: str) -> None:
         """Set your time zone, so times you type mean your local time."""
-        found = zone(zone_name)
-        await self.bot.timezones.set(interaction.user.id, found.key, self.bot.clock.now())
-        local = self.bot.clock.now().astimezone(found)
-        await interaction.response.send_message(
-            f"Your time zone is now **{found.key}** (it's {local:%H:%M} there).", ephemeral=True
-        )
+        now = self.bot.clock.now()
+        found = read_zone(zone_name, now=now)  # a BadInput names the choices; nothing is stored then
+        await self.bot.timezones.set(interaction.user.id, found.zone.key, now)
+        local = now.astimezone(found.zone)
+        text = f"Your time zone is now **{label(found.zone)}** (it's {local:%H:%M} there)."
+        await interaction.response.send_message(f"{text} {found.note}".strip(), ephemeral=True)
 
     @set_.autocomplete("zone_name")
     async def _zones(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
@@ -44,7 +44,7 @@ class Timezone(commands.GroupCog, group_name="timezone"):
         if stored is None:
             text = "You haven't set a time zone, so I read your times as UTC. `/timezone set` changes that."
         else:
-            text = f"I read your times in **{stored}**."
+            text = f"I read your times in **{label(zone(stored))}**."
         await interaction.response.send_message(text, ephemeral=True)
 
 

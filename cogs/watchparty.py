@@ -6,7 +6,6 @@ import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
-from datetime import datetime
 from typing import TYPE_CHECKING
 
 import discord
@@ -34,7 +33,7 @@ from bot.storage.parties import NotifyVia, Party, Rsvp, Status
 from bot.storage.timers import Timer
 from bot.text import quote
 from bot.tree import permission_names
-from bot.when import depends_on_zone, parse_when, zone
+from bot.when import Reading, read_when, zone
 from cogs import autocomplete
 
 if TYPE_CHECKING:
@@ -81,12 +80,25 @@ class WatchParty(commands.GroupCog, group_name="watchparty"):
 
     # -- reading what was typed ----------------------------------------------------------------------
 
-    async def _when(self, user_id: int, text: str) -> tuple[datetime, bool]:
-        """The moment, and whether it was read in UTC only because the member set no zone."""
-        stored = await self.bot.timezones.get(user_id)
+    async def _when(self, interaction: discord.Interaction, text: str) -> tuple[Reading, bool]:
+        """How the time was read (12/01 by the member's Discord language), and whether it was read in UTC
+        only because the member set no zone."""
+        stored = await self.bot.timezones.get(interaction.user.id)
         where = zone(stored or "UTC")
-        moment = parse_when(text, now=self.bot.clock.now(), where=where)
-        return moment, stored is None and depends_on_zone(text)
+        reading = read_when(text, now=self.bot.clock.now(), where=where, locale=str(interaction.locale))
+        return reading, stored is None and reading.needed_zone
+
+    def _read_as(self, text: str, reading: Reading, assumed_utc: bool) -> list[str]:
+        """The reply's lines that say how a typed time was read, so a member can catch a misreading."""
+        if not reading.needed_zone:
+            return []  # the picker, "in 2 hours", an ISO offset: the timestamp above says it all
+        described = reading.described(self.bot.clock.now())
+        first = (
+            f"I read {quote(text)} as UTC because you haven't set a time zone: {described}."
+            if assumed_utc
+            else f"I read {quote(text)} as {described}."
+        )
+        return [first, *reading.notes]
 
     async def _title(self, guild_id: int, text: str | None) -> str:
         title = clean_title(text)
@@ -154,7 +166,8 @@ class WatchParty(commands.GroupCog, group_name="watchparty"):
         if not isinstance(target, discord.TextChannel):
             raise BadInput("Parties are announced in a text channel: pick one with the `channel` option.")
         plan = self.parties.plan(episodes)
-        moment, assumed_utc = await self._when(interaction.user.id, start)
+        reading, assumed_utc = await self._when(interaction, start)
+        moment = reading.moment
         self._check_channel(interaction, target)
         party = await self.parties.draft(
             guild_id=guild.id,
@@ -175,10 +188,11 @@ class WatchParty(commands.GroupCog, group_name="watchparty"):
             f"{format_dt(party.start, 'F')} ({format_dt(party.start, 'R')}). You're counted as Going, so "
             "you're reminded too; the buttons on the announcement change your answer."
         ]
+        lines += self._read_as(start, reading, assumed_utc)
         if assumed_utc:
             lines.append(
-                f"I read {quote(start)} as UTC because you haven't set a time zone. If that's wrong, "
-                f"`/timezone set` and then `/watchparty edit id:{party.id} start:...` put it right."
+                f"If that's wrong, `/timezone set` and then `/watchparty edit id:{party.id} start:...` put "
+                "it right."
             )
         if party.event_id is None:
             lines.append(
@@ -286,7 +300,8 @@ class WatchParty(commands.GroupCog, group_name="watchparty"):
         assert interaction.guild_id is not None
         party = await self._managed(interaction, party_id)
         plan = self.parties.plan(episodes) if episodes is not None else None
-        moment = (await self._when(interaction.user.id, start))[0] if start is not None else None
+        reading, assumed_utc = await self._when(interaction, start) if start is not None else (None, False)
+        moment = reading.moment if reading is not None else None
         new_title = await self._title(interaction.guild_id, title) if title is not None else None
         changed = await self.parties.edit(party, plan=plan, start=moment, title=new_title)
         await interaction.response.defer(ephemeral=True, thinking=True)
@@ -301,10 +316,16 @@ class WatchParty(commands.GroupCog, group_name="watchparty"):
         await self.bot.timers.schedule(
             NOTICE, self.bot.clock.now(), party=changed.id, revision=changed.revision
         )
+        read_as = self._read_as(start, reading, assumed_utc) if start and reading else []
         await interaction.followup.send(
-            f"Watch party #{changed.id} is now **{codes(changed.first, changed.last)}**, "
-            f"{format_dt(changed.start, 'F')} ({format_dt(changed.start, 'R')}). Everyone who answered Going "
-            f"or Maybe will hear about it.{note}",
+            "\n".join(
+                [
+                    f"Watch party #{changed.id} is now **{codes(changed.first, changed.last)}**, "
+                    f"{format_dt(changed.start, 'F')} ({format_dt(changed.start, 'R')}). Everyone who "
+                    f"answered Going or Maybe will hear about it.{note}",
+                    *read_as,
+                ]
+            ),
             ephemeral=True,
         )
 

@@ -583,7 +583,7 @@ class Sandbox:
             if channel.guild_id
             else channel.payload(self.users),
             "app_permissions": str(self.permissions(self.bot_user.id)),
-            "locale": "en-GB",
+            "locale": user.locale,
             "entitlements": [],
             "authorizing_integration_owners": {"0": str(self.guild.id)},
             "context": 0,

@@ -53,6 +53,7 @@ class User:
     name: str
     bot: bool = False
     accepts_dms: bool = True  # False: Discord refuses the bot's DMs (privacy settings)
+    locale: str = "en-GB"  # the Discord language the member's client sends with each interaction
 
     def payload(self) -> dict[str, Any]:
         return {
