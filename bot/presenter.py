@@ -1,8 +1,9 @@
 """Turning rendered documents into Discord messages, for whoever will read them.
 
 An ephemeral answer is rendered to its reader's progress; a shared one to the channel's level, with a
-"Reveal for me" button that answers privately at the clicker's progress. The button is a DynamicItem:
-its custom id carries what to rebuild, so it keeps working after a restart.
+"Reveal for me" button that answers privately at the clicker's progress. A long answer comes in pages
+(bot.paging): each page is rendered again for whoever turns to it, at their own progress. Both buttons
+are DynamicItems whose custom ids carry what to rebuild, so they keep working after a restart.
 """
 
 from __future__ import annotations
@@ -12,8 +13,10 @@ from typing import TYPE_CHECKING
 
 import discord
 
+from bot import paging
+from bot.errors import NotFound
 from bot.lookups import KINDS, Lookup
-from bot.spoilers import Mode, Reader, Rendered, describe_level, render
+from bot.spoilers import Mode, Reader, Rendered, describe_level, render_pages
 from bot.tree import answers_errors
 
 if TYPE_CHECKING:
@@ -39,36 +42,43 @@ def bot_of(interaction: discord.Interaction) -> HeartBot:
     return interaction.client  # type: ignore[return-value]
 
 
-async def reply_privately(interaction: discord.Interaction, lookup: Lookup) -> None:
-    """The lookup rendered to the person who asked, seen by them alone."""
-    bot = bot_of(interaction)
-    reader = await bot.progress.reader(interaction.user.id)
-    footer = f"Shown for you: everything up to {describe_level(reader.level)}"
-    await interaction.response.send_message(
-        embed=embed_for(render(lookup.document, reader), footer), ephemeral=True
-    )
+PAGES = "lookup"  # the pager's kind for every lookup; the key is "<kind>.<key>", e.g. "episode.S2E3"
 
 
-async def reply_in_channel(interaction: discord.Interaction, lookup: Lookup) -> None:
-    """The lookup posted for everyone in the channel, at the channel's level, with a private Reveal."""
-    bot = bot_of(interaction)
-    channel = interaction.channel
-    parent_id = getattr(channel, "parent_id", None)
-    level = await bot.spoiler_levels.channel_level(
-        interaction.guild_id, interaction.channel_id or 0, parent_id
-    )
-    rendered = render(lookup.document, Reader(level, Mode.WRAP))
-    footer = f"Shown for this channel: everything up to {describe_level(level)}"
-    view = discord.ui.View(timeout=None)
-    view.add_item(RevealButton(lookup.kind, lookup.key))
-    await interaction.response.send_message(embed=embed_for(rendered, footer), view=view)
+def page_key(lookup: Lookup) -> str:
+    return f"{lookup.kind}.{lookup.key}"
+
+
+async def lookup_page(request: paging.PageRequest) -> paging.Page:
+    """One page of a lookup, rendered for whoever will read it: the channel, or the one who asked or
+    turned the page, at their own progress."""
+    bot = bot_of(request.interaction)
+    kind, _, key = request.key.partition(".")
+    if kind not in KINDS:
+        raise NotFound("Those page buttons belong to something I no longer know about.")
+    lookup = bot.lookups.rebuild(kind, key)
+    items: tuple[discord.ui.Item[discord.ui.View], ...] = ()
+    if request.shared:
+        interaction = request.interaction
+        parent_id = getattr(interaction.channel, "parent_id", None)
+        level = await bot.spoiler_levels.channel_level(
+            interaction.guild_id, interaction.channel_id or 0, parent_id
+        )
+        reader = Reader(level, Mode.WRAP)
+        footer = f"Shown for this channel: everything up to {describe_level(level)}"
+        items = (RevealButton(lookup.kind, lookup.key),)
+    else:
+        reader = await bot.progress.reader(request.interaction.user.id)
+        footer = f"Shown for you: everything up to {describe_level(reader.level)}"
+    pages = render_pages(lookup.document, reader)
+    index = paging.clamp(request.page, len(pages))
+    return paging.Page(embed=embed_for(pages[index], footer), index=index, count=len(pages), items=items)
 
 
 async def answer(interaction: discord.Interaction, lookup: Lookup, *, share: bool) -> None:
-    if share and interaction.guild_id is not None:
-        await reply_in_channel(interaction, lookup)
-    else:
-        await reply_privately(interaction, lookup)
+    """The lookup for the one who asked, or with `share` for the whole channel (a server channel only)."""
+    shared = share and interaction.guild_id is not None
+    await paging.send(interaction, PAGES, page_key(lookup), shared=shared)
     if await bot_of(interaction).progress.take_hint(interaction.user.id):
         await interaction.followup.send(HINT, ephemeral=True)
 

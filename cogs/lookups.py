@@ -8,7 +8,8 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.presenter import RevealButton, answer
+from bot import paging
+from bot.presenter import PAGES, RevealButton, answer, lookup_page
 from cogs import autocomplete
 
 if TYPE_CHECKING:
@@ -22,9 +23,11 @@ class Lookups(commands.Cog):
         self.bot = bot
 
     async def cog_load(self) -> None:
-        self.bot.add_dynamic_items(RevealButton)  # Reveal buttons keep working after a restart
+        self.bot.add_dynamic_items(RevealButton)  # Reveal and page buttons keep working after a restart
+        paging.register(self.bot, PAGES, lookup_page)
 
     async def cog_unload(self) -> None:
+        paging.unregister(self.bot, PAGES)
         self.bot.remove_dynamic_items(RevealButton)
 
     @app_commands.command(name="episode")

@@ -196,6 +196,49 @@ async def test_shared_lookup_uses_the_channel_level_and_reveals_privately(
     assert [o for o in bob.sees() if o.message == revealed.message] == []
 
 
+# -- long answers come in pages ------------------------------------------------------------------------
+
+
+def bullets(observation: Observation) -> list[str]:
+    return [line for line in observation.text.split("\n") if line.startswith("• ")]
+
+
+async def test_all_the_trivia_is_reachable_in_pages_rendered_for_the_reader(
+    alice: Actor, canon: Canon
+) -> None:
+    await ask(alice, "/progress set episode:S1E8")
+    first = await ask(alice, "/trivia")
+    assert first.buttons == ["Next"]
+    assert "Page 1 of 2" in first.content
+    await alice.click("Next")
+    second = await alice.wait_to_see(lambda o: o.action == "edit" and "Page 2 of 2" in o.content)
+    assert second.buttons == ["Previous"]
+    pages = [first, second]
+    assert len(bullets(first)) + len(bullets(second)) == len(canon.trivia)  # nothing left out
+    assert "…and" not in first.text + second.text
+    for item in canon.trivia:  # each page at alice's progress: up to S1E8 shown, later wrapped
+        if item.reveals <= EpisodeCode(1, 8):
+            assert any(shown(page, item.text[:40]) for page in pages), item.id
+        else:
+            assert not any(shown(page, item.text[:40]) for page in pages), item.id
+
+
+async def test_a_shared_list_turns_privately_at_the_clickers_progress(
+    alice: Actor, bob: Actor, canon: Canon
+) -> None:
+    await ask(bob, "/progress set episode:S3E8")
+    await alice.run("/trivia share:true")
+    post = await bob.wait_to_see(lambda o: o.visible_to == "everyone" and o.author == "heartbot")
+    assert post.buttons == ["Next", "Reveal for me"]  # no plot on a button
+    assert all(line.startswith("• ||") for line in bullets(post))  # the channel has watched nothing
+    await bob.click("Next")
+    page = await bob.wait_to_see(lambda o: o.visible_to == "bob" and "Page 2 of 2" in o.content)
+    later = [item for item in canon.trivia if item.text[:40] in page.text]
+    assert later
+    assert all(shown(page, item.text[:40]) for item in later)  # bob has watched everything
+    assert page.pings == []
+
+
 async def test_reveal_works_after_a_restart(alice: Actor, running: RunningBot, canon: Canon) -> None:
     await ask(alice, "/progress set episode:S3E8")
     await alice.run("/episode episode:S2E5 share:true")
