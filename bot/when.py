@@ -55,6 +55,7 @@ MONTHS = [
 EXAMPLES = "friday 8pm, tomorrow 19:30, in 2 hours, Dec 1 8pm, 2026-12-01 20:00, or Discord's time picker"
 # Discord locales whose members write the month first (12/01 is 1 December); the rest write the day first.
 MONTH_FIRST = frozenset({"en-US", "ja", "ko", "zh-CN", "zh-TW"})
+LONGEST_DURATION = timedelta(days=3660)  # ten years: longer is a typo, and nothing the bot times runs so long
 TOO_FAR = "That's further off than any date I can plan for; parties can be up to a year ahead."
 
 _DISCORD = re.compile(r"<t:(-?\d{1,20})(?::[tdfr])?>")
@@ -137,9 +138,10 @@ def read_when(text: str, *, now: datetime, where: ZoneInfo, locale: str | None =
         raise BadInput(TOO_FAR) from None
 
 
-def read_duration(text: str) -> timedelta | None:
+def read_duration(text: str, *, longest: timedelta = LONGEST_DURATION) -> timedelta | None:
     """`1h30m`, `45m`, `2d`, `1 hour`, `90 minutes`, `an hour and a half`, `1.5 hours`; None when the text
-    is not a duration. Each number has at most six digits, so no duration overflows a timedelta."""
+    is not a duration or is longer than `longest`. Each number has at most six digits, so no duration
+    overflows a timedelta, and the default limit keeps a clock moved by it (the sandbox's `wait`) in range."""
     rest = " ".join(text.casefold().split())
     total, parts = timedelta(), 0
     while rest:
@@ -153,7 +155,7 @@ def read_duration(text: str) -> timedelta | None:
         parts += 1
         rest = rest[match.end() :]
         rest = rest[_JOINER.match(rest).end() :] if rest.strip() else ""  # type: ignore[union-attr]
-    return total if parts else None
+    return total if parts and total <= longest else None
 
 
 # -- the pieces ------------------------------------------------------------------------------------------
@@ -179,7 +181,7 @@ def _relative(phrase: str) -> timedelta | None:
         body = phrase.removesuffix(" from now")
     else:
         return None
-    delta = read_duration(body)
+    delta = read_duration(body, longest=timedelta.max)  # too far ahead is said below, not "unreadable"
     if delta is None:
         raise BadInput(
             f"I couldn't read how long {body[:40]!r} is. Try in 2 hours, in 90 minutes or in 1h30m."

@@ -9,6 +9,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.errors import BadInput
+from bot.sandbox.commands import ScriptError
+from bot.sandbox.script import parse_duration
 from bot.when import parse_when, read_duration, read_when, zone, zone_choices
 
 # Friday 20 November 2026, 18:00 in London (UTC+0 in winter); 13:00 in New York.
@@ -194,9 +196,16 @@ def test_durations(typed: str, expected: timedelta) -> None:
     assert read_duration(typed) == expected
 
 
-@pytest.mark.parametrize("typed", ["", "soon", "1x", "h1", "1h30", "1 month", "99999999999999999999h"])
+@pytest.mark.parametrize(
+    "typed", ["", "soon", "1x", "h1", "1h30", "1 month", "99999999999999999999h", "999999w", "600w"]
+)
 def test_text_that_is_not_a_duration(typed: str) -> None:
     assert read_duration(typed) is None  # never an OverflowError: numbers have at most six digits
+
+
+def test_a_sandbox_wait_too_long_for_the_clock_is_a_script_error() -> None:
+    with pytest.raises(ScriptError, match="cannot read the duration"):
+        parse_duration("9999999d")  # the bot's clock would pass year 9999
 
 
 def test_zone_aliases_and_choices() -> None:
