@@ -88,12 +88,12 @@ class Lookups:
         self.character_by_id = functools.lru_cache(maxsize=256)(self._character_by_id)
 
     def rebuild(self, kind: str, key: str) -> Lookup:
-        """The same lookup again, from the kind and key a Reveal button carries."""
+        """The same lookup again, from the kind and key a Reveal or page button carries."""
         if kind == "episode":
             return self.episode(key)
-        if kind == "season":
+        if kind == "season" and key.isdigit():
             return self.season(int(key))
-        if kind == "cast":
+        if kind == "cast" and (key.isdigit() or not key):
             return self.cast(int(key) if key else None)
         if kind == "character":
             return self.character_by_id(key)

@@ -8,6 +8,8 @@ import discord
 import pytest
 
 from bot.canon import Canon, EpisodeCode
+from bot.errors import NotFound
+from bot.lookups import Lookups
 from bot.sandbox.harness import Actor, RunningBot
 from bot.sandbox.observe import Observation
 from bot.sandbox.server import Sandbox
@@ -354,3 +356,9 @@ async def test_time_zone_set_show_export_and_delete(alice: Actor, sandbox: Sandb
     assert "read your times as UTC" in (await ask(alice, "/timezone show")).content
     choices = await sandbox.autocomplete("alice", "timezone set zone:new_y")
     assert {"name": "America/New_York", "value": "America/New_York"} in choices
+
+
+@pytest.mark.parametrize(("kind", "key"), [("season", "x"), ("cast", "9x"), ("season", "9"), ("map", "1")])
+def test_a_button_naming_what_no_longer_exists_gets_a_short_answer(canon: Canon, kind: str, key: str) -> None:
+    with pytest.raises(NotFound):
+        Lookups(canon).rebuild(kind, key)
