@@ -265,7 +265,7 @@ class Config(commands.GroupCog, group_name="config"):
     # -- watch parties -------------------------------------------------------------------------------
 
     @app_commands.command(name="party-reminders")
-    @app_commands.describe(offsets="How long before a party starts, like `1h, 10m` (or `none`)")
+    @app_commands.describe(offsets="How long before the start: `1 hour, 10 minutes` or `1h, 10m` (or `none`)")
     async def party_reminders(self, interaction: discord.Interaction, offsets: str) -> None:
         """Choose when watch-party attendees are reminded (default 1 hour and 10 minutes before)."""
         assert interaction.guild_id is not None
