@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import logging
 import re
@@ -19,6 +20,7 @@ if TYPE_CHECKING:
     from bot.app import HeartBot
 
 log = logging.getLogger(__name__)
+EXPORT_NAME = "heartbot-my-data.json"
 
 
 class DeleteMyData(discord.ui.DynamicItem[discord.ui.Button], template=r"privacy:delete:(?P<user_id>\d+)"):
@@ -92,9 +94,19 @@ class Privacy(commands.GroupCog, group_name="privacy"):
         reposts = await self.bot.shield_store.reposts_by(user_id)
         if reposts:
             stored["messages_kept_for_not_a_spoiler"] = reposts
-        text = json.dumps(stored, indent=2, ensure_ascii=False)
+        if set(stored) == {"user_id", "stored"}:  # the progress store's own "nothing", and nothing else
+            await interaction.response.send_message(
+                "I store nothing about you: no progress, settings, watch-party answers or spoilers.",
+                ephemeral=True,
+            )
+            return
+        # A file, not a message: what a member stored can be far longer than a message may be.
+        data = json.dumps(stored, indent=2, ensure_ascii=False).encode("utf-8")
         await interaction.response.send_message(
-            f"Everything I store about you (only you can see this):\n```json\n{text}\n```", ephemeral=True
+            "Everything I store about you is in the attached file (only you can see this). "
+            "`/privacy delete` erases it.",
+            file=discord.File(io.BytesIO(data), filename=EXPORT_NAME),
+            ephemeral=True,
         )
 
     @app_commands.command(name="delete")

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+from typing import Any
+
 import discord
 
 from bot.sandbox.harness import Actor
@@ -13,6 +16,15 @@ async def erase(actor: Actor) -> None:
     await ask(actor, "/privacy delete")
     await actor.click("Delete my data")
     await actor.wait_to_see(lambda o: o.content.startswith("Done: everything I stored about you is gone."))
+
+
+def downloads(sandbox: Sandbox) -> list[dict[str, Any]]:
+    """The files the bot attached to its messages (the sandbox keeps their text as `content`)."""
+    found = []
+    for _method, _path, body in sandbox.requests:
+        for holder in (body, (body or {}).get("data")) if isinstance(body, dict) else ():
+            found += (holder or {}).get("attachments") or []
+    return [a for a in found if "content" in a]
 
 
 def counts(sandbox: Sandbox) -> list[str]:
@@ -70,3 +82,47 @@ async def test_an_erased_hosts_party_is_managed_by_party_managers_and_manage_eve
     await sandbox.set_role_permissions(events, discord.Permissions(manage_events=True).value)
     cancelled = await ask(bob, "/watchparty cancel id:1")
     assert cancelled.content.startswith("Watch party #1 is cancelled.")
+
+
+async def test_the_export_is_a_private_json_file_however_much_is_stored(
+    alice: Actor, sandbox: Sandbox
+) -> None:
+    long = "the ending made me sob, " * 55  # two spoilers near the 1,500-character limit each
+    for episode in ("S2E8", "S3E8"):
+        await alice.run(f'/spoiler text:"{long.strip()}" episode:{episode}')
+    await ask(alice, "/timezone set zone:Europe/London")
+    exported = await ask(alice, "/privacy export")
+    assert exported.visible_to == "alice"
+    assert exported.content.startswith("Everything I store about you is in the attached file")
+    assert "the ending made me sob" not in exported.content
+    [download] = downloads(sandbox)
+    assert download["filename"] == "heartbot-my-data.json"
+    stored = json.loads(download["content"])
+    assert stored["user_id"] == str(sandbox.user("alice").id)
+    assert [s["episode"] for s in stored["spoilers_you_posted"]] == ["S2E8", "S3E8"]
+    assert stored["spoilers_you_posted"][0]["text"] == long.strip()
+    assert stored["time_zone"] == "Europe/London"
+
+
+async def test_an_export_after_deletion_shows_nothing(alice: Actor, bob: Actor, sandbox: Sandbox) -> None:
+    await create(alice)
+    await bob.click("Maybe")
+    await ask(bob, "/watchparty notify how:dm")
+    await erase(bob)
+    exported = await ask(bob, "/privacy export")
+    assert exported.content.startswith("I store nothing about you")
+    assert downloads(sandbox) == []
+
+
+async def test_the_export_lists_watch_party_answers_and_hosted_parties(
+    alice: Actor, bob: Actor, sandbox: Sandbox
+) -> None:
+    await create(alice, 'episodes:S2E1-S2E2 start:"in 2 hours" title:"Night one"')
+    await bob.click("Maybe")
+    await ask(bob, "/privacy export")
+    await ask(alice, "/privacy export")
+    bobs, alices = (json.loads(d["content"])["watch_parties"] for d in downloads(sandbox))
+    assert bobs["rsvps"] == [{"party": 1, "answer": "maybe"}]
+    assert bobs["hosted"] == []
+    assert alices["rsvps"] == [{"party": 1, "answer": "going"}]
+    assert [(p["party"], p["title"]) for p in alices["hosted"]] == [(1, "Night one")]

@@ -466,13 +466,3 @@ async def test_without_event_permissions_the_host_is_told(alice: Actor, sandbox:
     reply = await create(alice)
     assert "isn't in the server's Events list: I need the Create Events" in reply.content
     assert sandbox.scheduled_events == {}
-
-
-async def test_privacy_export_and_delete_cover_rsvps(alice: Actor, bob: Actor, sandbox: Sandbox) -> None:
-    await create(alice)
-    await bob.click("Maybe")
-    exported = await ask(bob, "/privacy export")
-    assert '"rsvps": [\n      {\n        "party": 1,\n        "answer": "maybe"' in exported.content
-    await ask(bob, "/privacy delete")
-    await bob.click("Delete my data")
-    assert "watch_parties" not in (await ask(bob, "/privacy export")).content

@@ -50,6 +50,17 @@ class Fault:
     retry_after: float = 0.05
 
 
+def _with_files(payload: Any, files: dict[int, bytes]) -> Any:
+    """Uploaded files' text on their attachments (as `content`), so tests can read what members download."""
+    if isinstance(payload, dict):
+        for holder in (payload, payload.get("data")):
+            for attachment in (holder.get("attachments") or []) if isinstance(holder, dict) else []:
+                data = files.get(int(attachment.get("id", -1)))
+                if data is not None:
+                    attachment["content"] = data.decode("utf-8", "replace")
+    return payload
+
+
 def _response(status: int, body: Any = None, headers: dict[str, str] | None = None) -> web.Response:
     # Exactly "application/json": discord.py compares the header string, so no charset suffix.
     if status == 204:
@@ -179,11 +190,14 @@ class RestApi:
         content_type = request.headers.get("Content-Type", "")
         if content_type.startswith("multipart/form-data"):
             reader = await request.multipart()
-            payload = None
+            payload, files = None, {}
             async for part in reader:
-                if part.name == "payload_json":  # type: ignore[union-attr]
+                name = part.name or ""  # type: ignore[union-attr]
+                if name == "payload_json":
                     payload = json.loads(await part.text())  # type: ignore[union-attr]
-            return payload
+                elif upload := re.fullmatch(r"files\[(\d+)\]", name):
+                    files[int(upload[1])] = await part.read()  # type: ignore[union-attr]
+            return _with_files(payload, files)
         if content_type != JSON:
             self.sandbox.violation(f"{request.method} {request.path} sent Content-Type {content_type!r}")
             raise DiscordError(400, 50035, "Invalid Form Body")
