@@ -23,6 +23,7 @@ from hypothesis import strategies as st
 
 from bot.canon import Canon, Character, Episode, EpisodeCode, load_canon
 from bot.canon.models import Beat
+from bot.errors import NotFound
 from bot.lookups import Lookups
 from bot.sandbox.harness import Actor, RunningBot, new_sandbox
 from bot.sandbox.observe import Observation
@@ -186,6 +187,25 @@ def test_a_reader_sees_nothing_the_canon_cut_at_their_level_would_not_show(level
             reader = Reader(level, mode)
             expected = seen(render_pages(cut.rebuild(kind, key).document, reader))
             assert seen(render_pages(FULL.rebuild(kind, key).document, reader)) == expected, (kind, key, mode)
+
+
+def typed_answer(lookups: Lookups, typed: str, level: EpisodeCode) -> list[str]:
+    """What `/character name:<typed>` shows a reader at `level`: the card's lines, or the short answer."""
+    try:
+        lookup = lookups.character(typed, visible_at=level)
+    except NotFound as error:
+        return [str(error)]
+    return seen(render_pages(lookup.document, Reader(level)))
+
+
+@pytest.mark.parametrize("level", LEVELS, ids=[str(level) for level in LEVELS])
+def test_typing_a_name_or_actor_tells_nothing_the_canon_cut_at_the_level_would_not(
+    level: EpisodeCode,
+) -> None:
+    cut = Lookups(truncated(CANON, level))
+    names = {name for c in CANON.characters for name in (c.name, c.actor, *c.aliases)}
+    for typed in sorted(names):
+        assert typed_answer(FULL, typed, level) == typed_answer(cut, typed, level), typed
 
 
 # -- whatever people type: always a quick, private answer, never an error in the log -------------------

@@ -120,12 +120,22 @@ async def test_first_lookup_without_progress_explains_once(alice: Actor) -> None
     assert len([o for o in alice.sees() if o.content.startswith("Tip:")]) == 1
 
 
-async def test_a_surprise_character_you_have_not_met_is_not_named(alice: Actor) -> None:
+async def test_a_surprise_character_you_have_not_met_is_answered_as_if_unknown(alice: Actor) -> None:
     await ask(alice, "/progress set episode:S1E8")
-    reply = await ask(alice, "/character name:Stephane")
-    assert reply.embeds[0]["title"] == "Character"
-    assert "Stephane" not in visible_text(reply.text)
-    assert "Thibault de Montalembert" not in visible_text(reply.text)
+    for typed in ("Stephane", "Thibault de Montalembert"):  # typing the actor must not confirm a cameo
+        reply = await ask(alice, f'/character name:"{typed}"')
+        assert reply.embeds == []
+        assert reply.content.startswith(f"I couldn't find a character or actor called “{typed}”.")
+        assert "Montalembert" not in reply.content.removeprefix(
+            f"I couldn't find a character or actor called “{typed}”."
+        )
+        assert reply.visible_to == "alice"
+
+
+async def test_a_surprise_character_you_have_met_is_found(alice: Actor, canon: Canon) -> None:
+    stephane = next(c for c in canon.characters if c.id == "stephane")
+    await ask(alice, f"/progress set episode:{stephane.first_appearance}")
+    assert (await ask(alice, "/character name:Stephane")).embeds[0]["title"] == stephane.name
 
 
 async def test_cast_at_s1e8_names_the_announced_cast_and_characters_met_only(
@@ -151,18 +161,26 @@ async def test_the_announced_cast_is_public_but_what_the_show_tells_is_not(alice
 
 async def test_seasons_show_only_what_the_reader_can_know(alice: Actor, canon: Canon) -> None:
     s1e8 = EpisodeCode(1, 8)
-    surprise = [c for c in canon.characters if not canon.announcements(c.id)]
-    unmet = next(c for c in surprise if c.first_appearance > s1e8)
-    met = next(c for c in surprise if c.first_appearance <= s1e8 and c.seasons != (1,))
+    met = next(
+        c
+        for c in canon.characters
+        if not canon.announcements(c.id) and c.first_appearance <= s1e8 and c.seasons != (1,)
+    )
     await ask(alice, f"/progress set episode:{s1e8}")
-    reply = await ask(alice, f"/character name:{unmet.id}")
-    fields = {field["name"]: field["value"] for field in reply.embeds[0]["fields"]}
-    assert visible_text(fields["Seasons"]).replace("·", "").strip() == ""  # nothing of any season shows
     reply = await ask(alice, f"/character name:{met.id}")
     fields = {field["name"]: field["value"] for field in reply.embeds[0]["fields"]}
     assert visible_text(fields["Seasons"]) == "S1 ✓ ·  · "  # seasons 2 and 3 not watched: both behind tags
     marks = ["✓" if season in met.seasons else "✗" for season in (2, 3)]
     assert spoilered_parts(fields["Seasons"]) == [f"S2 {marks[0]}", f"S3 {marks[1]}"]
+
+
+async def test_seasons_announced_show_before_the_character_appears(alice: Actor, canon: Canon) -> None:
+    david = next(c for c in canon.characters if c.id == "david")  # announced for season 2 only
+    assert list(canon.announcements("david")) == [2]
+    reply = await ask(alice, "/character name:David")  # nothing watched
+    fields = {field["name"]: field["value"] for field in reply.embeds[0]["fields"]}
+    assert visible_text(fields["Seasons"]) == " · S2 ✓ · "
+    assert spoilered_parts(fields["Seasons"]) == ["S1 ✗", f"S3 {'✓' if 3 in david.seasons else '✗'}"]
 
 
 async def test_character_suggestions_name_only_characters_met_or_announced(

@@ -112,17 +112,18 @@ class CanonIndex:
         return {c.id for c in self.canon.characters if c.first_appearance <= level or c.id in self._public}
 
     def character(self, query: str, *, visible_at: EpisodeCode) -> Character:
-        """The character named (or played by the actor named); typos and suggestions only find characters
-        the reader has met by `visible_at` or that were announced."""
+        """The character named (or played by the actor named), among those the reader has met by
+        `visible_at` or that were announced. Anyone else is answered exactly as a name the show does not
+        have, so typing an actor's name never confirms a surprise appearance."""
         text = _clean(query, "a character or actor", "Charlie or Joe Locke")
         wanted = text.casefold()
+        met = self.known_at(visible_at)
         for character in self.canon.characters:
             names = (character.id, character.name, character.actor, *character.aliases)
-            if wanted in (name.casefold() for name in names):
+            if character.id in met and wanted in (name.casefold() for name in names):
                 return character
-        met = self.known_at(visible_at)
-        best = self._rank_characters(text, limit=1, cutoff=85)
-        if best and best[0] in met:
+        best = self._rank_characters(text, among=met, limit=1, cutoff=85)
+        if best:
             return self._characters[best[0]]
         closest = [self._characters[cid].name for cid in self._rank_characters(text, among=met, limit=3)]
         hint = f" Closest: {', '.join(closest)}." if closest else ""
