@@ -16,7 +16,7 @@ import discord
 from discord.utils import format_dt  # <t:…> timestamps: each reader sees their own zone
 
 from bot.presenter import EMBED_COLOUR, bot_of
-from bot.services.parties import Plan, codes, describe_offsets
+from bot.services.parties import Change, Plan, codes, describe_offsets
 from bot.storage.parties import NotifyVia, Party, Rsvp, Status
 from bot.tree import answers_errors
 
@@ -104,6 +104,25 @@ def announcement(
         footer = f"Going or Maybe? I'll remind you {describe_offsets(reminders)}. {footer}"
     embed.set_footer(text=footer)
     return embed
+
+
+def what_changed(party: Party, change: Change) -> str:
+    """`it now starts <F> (<R>), not <F>; the episodes are now **S2E1-S2E3** (were S2E1-S2E2)`."""
+    parts = []
+    if change.was_start is not None:
+        parts.append(
+            f"it now starts {format_dt(party.start, 'F')} ({format_dt(party.start, 'R')}), "
+            f"not {format_dt(change.was_start, 'F')}"
+        )
+    if change.was_episodes is not None:
+        parts.append(
+            f"the episodes are now **{codes(party.first, party.last)}** (were {change.was_episodes})"
+        )
+    if change.title:
+        parts.append(
+            f"it's now called **{plain(party.title)}**" if party.title else "it no longer has a title"
+        )
+    return "; ".join(parts)
 
 
 def rsvp_view(party: Party) -> discord.ui.View:

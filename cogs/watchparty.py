@@ -27,8 +27,9 @@ from bot.party_posts import (
     rsvp_view,
     titled,
     watched_view,
+    what_changed,
 )
-from bot.services.parties import END, NOTICE, REMINDER, START, Plan, clean_title, codes
+from bot.services.parties import END, NOTICE, REMINDER, START, Change, Plan, clean_title, codes
 from bot.storage.parties import NotifyVia, Party, Rsvp, Status
 from bot.storage.timers import Timer
 from bot.text import quote
@@ -313,16 +314,25 @@ class WatchParty(commands.GroupCog, group_name="watchparty"):
             changed, self.parties.plan_of(changed)
         ):
             note = " I couldn't update its server event."
+        change = Change.between(party, changed)
         await self.bot.timers.schedule(
-            NOTICE, self.bot.clock.now(), party=changed.id, revision=changed.revision
+            NOTICE,
+            self.bot.clock.now(),
+            party=changed.id,
+            revision=changed.revision,
+            change=change.to_json(),
+            by=interaction.user.id,
+        )
+        told = (
+            "Everyone who answered Going or Maybe will hear about it."
+            if change.matters
+            else "I noted it in the party's thread without pinging anyone."
         )
         read_as = self._read_as(start, reading, assumed_utc) if start and reading else []
         await interaction.followup.send(
             "\n".join(
                 [
-                    f"Watch party #{changed.id} is now **{codes(changed.first, changed.last)}**, "
-                    f"{format_dt(changed.start, 'F')} ({format_dt(changed.start, 'R')}). Everyone who "
-                    f"answered Going or Maybe will hear about it.{note}",
+                    f"Watch party #{changed.id} changed: {what_changed(changed, change)}. {told}{note}",
                     *read_as,
                 ]
             ),
@@ -340,7 +350,11 @@ class WatchParty(commands.GroupCog, group_name="watchparty"):
         await refresh_announcement(self.bot, cancelled, buttons=False)
         await self.events.set_status(cancelled, discord.EventStatus.cancelled)
         await self.bot.timers.schedule(
-            NOTICE, self.bot.clock.now(), party=cancelled.id, revision=cancelled.revision
+            NOTICE,
+            self.bot.clock.now(),
+            party=cancelled.id,
+            revision=cancelled.revision,
+            by=interaction.user.id,
         )
         await interaction.followup.send(
             f"Watch party #{party.id} is cancelled. Everyone who answered Going or Maybe will hear about it.",
@@ -451,17 +465,26 @@ class WatchParty(commands.GroupCog, group_name="watchparty"):
         if party is None or party.revision != timer.payload["revision"] or party.ended(self.bot.clock.now()):
             return  # a later change tells them everything at once
         episodes = codes(party.first, party.last)
+        saved = timer.payload.get("change")  # absent from notices scheduled before edits said what changed
+        change = Change.from_json(saved) if saved is not None else None
 
         def text(in_dm: bool) -> str:
             who = self._dm_lead(party) if in_dm else f"Watch party #{party.id}"
             if party.status is Status.CANCELLED:
                 return f"❌ {who} ({episodes}, {format_dt(party.start, 'f')}) was cancelled."
-            return (
-                f"📝 {who} changed: it's now {titled(party)}, starting "
-                f"{format_dt(party.start, 'F')} ({format_dt(party.start, 'R')}). Your answer still stands."
-            )
+            if change is None:
+                return (
+                    f"📝 {who} changed: it's now {titled(party)}, starting {format_dt(party.start, 'F')} "
+                    f"({format_dt(party.start, 'R')}). Your answer still stands."
+                )
+            still = " Your answer still stands." if change.matters else ""
+            return f"📝 {who} changed: {what_changed(party, change)}.{still}"
 
-        await self.delivery.send(party, "notice", await self.parties.attendees(party), text)
+        audience = await self.parties.attendees(party)
+        if party.status is Status.UPCOMING and change is not None and not change.matters:
+            audience = []  # a new title: a quiet note in the thread, no pings and no DMs
+        by = timer.payload.get("by")
+        await self.delivery.send(party, "notice", [u for u in audience if u != by], text)
 
 
 async def setup(bot: HeartBot) -> None:

@@ -125,6 +125,7 @@ async def test_a_cancelled_partys_thread_joins_the_ended_ones(sandbox: Sandbox, 
     admin = Actor(sandbox, "admin")
     await create_party(admin, 'episodes:S2E1-S2E2 start:"in 2 hours"')
     await ask_privately(admin, "/watchparty cancel id:1")
+    await sandbox.idle()  # the thread's cancellation notice arrives first, so it is not taken for the answer
     shown = await ask(admin, "/config show")
     assert "No spoiler channels: `/config spoiler-channel set` adds one." in shown.content
     assert (

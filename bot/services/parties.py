@@ -46,6 +46,48 @@ class Plan:
         return self.episodes[-1].code
 
 
+@dataclass(frozen=True, slots=True)
+class Change:
+    """What an edit changed, told from the party as it was (a timer's payload carries it as JSON)."""
+
+    was_start: datetime | None = None  # set when the start moved
+    was_episodes: str | None = None  # the old codes, when the episodes changed
+    title: bool = False
+
+    @classmethod
+    def between(cls, before: Party, after: Party) -> Change:
+        return cls(
+            was_start=before.start if after.start != before.start else None,
+            was_episodes=codes(before.first, before.last)
+            if (after.first, after.last) != (before.first, before.last)
+            else None,
+            title=after.title != before.title,
+        )
+
+    @property
+    def matters(self) -> bool:
+        """A new time or new episodes concern every attendee (they are pinged); a new title does not."""
+        return self.was_start is not None or self.was_episodes is not None
+
+    @property
+    def anything(self) -> bool:
+        return self.matters or self.title
+
+    def to_json(self) -> dict[str, object]:
+        start = self.was_start.isoformat() if self.was_start else None
+        return {"start": start, "episodes": self.was_episodes, "title": self.title}
+
+    @classmethod
+    def from_json(cls, data: dict[str, object]) -> Change:
+        start = data.get("start")
+        episodes = data.get("episodes")
+        return cls(
+            was_start=datetime.fromisoformat(start) if isinstance(start, str) else None,
+            was_episodes=episodes if isinstance(episodes, str) else None,
+            title=bool(data.get("title")),
+        )
+
+
 def codes(first: EpisodeCode, last: EpisodeCode) -> str:
     """S2E1 or S2E1-S2E3: how parties are named wherever Discord cannot hide text."""
     return str(first) if first == last else f"{first}-{last}"
@@ -262,6 +304,8 @@ class PartyService:
             start=new_start,
             end=new_start + timedelta(minutes=episodes_plan.minutes),
         )
+        if not Change.between(party, changed).anything:
+            raise BadInput(f"That's how watch party #{party.id} already is, so nothing changed.")
         saved = await self.repository.update(changed)
         await self.schedule(saved)
         return saved
