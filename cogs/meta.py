@@ -8,12 +8,13 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot import __version__
+from bot import __version__, paging
 
 if TYPE_CHECKING:
     from bot.app import HeartBot
 
 EMBED_COLOUR = discord.Colour.from_rgb(231, 124, 167)  # the show's pink
+HELP = "help"
 
 
 def command_lines(tree: app_commands.CommandTree) -> list[str]:
@@ -29,15 +30,26 @@ class Meta(commands.Cog):
     def __init__(self, bot: HeartBot) -> None:
         self.bot = bot
 
+    async def cog_load(self) -> None:
+        paging.register(self.bot, HELP, self.help_page)
+
+    async def cog_unload(self) -> None:
+        paging.unregister(self.bot, HELP)
+
+    async def help_page(self, request: paging.PageRequest) -> paging.Page:
+        pages = paging.split_sized(
+            command_lines(self.bot.tree), lambda line: len(line) + 1, paging.DESCRIPTION_LIMIT
+        )
+        index = paging.clamp(request.page, len(pages))
+        embed = discord.Embed(
+            title="heartbot commands", description="\n".join(pages[index]), colour=EMBED_COLOUR
+        )
+        return paging.Page(embed=embed, index=index, count=len(pages))
+
     @app_commands.command(name="help")
     async def help_command(self, interaction: discord.Interaction) -> None:
         """List every command with what it does."""
-        embed = discord.Embed(
-            title="heartbot commands",
-            description="\n".join(command_lines(self.bot.tree)),
-            colour=EMBED_COLOUR,
-        )
-        await interaction.response.send_message(embed=embed, ephemeral=True)
+        await paging.send(interaction, HELP)
 
     @app_commands.command(name="about")
     async def about(self, interaction: discord.Interaction) -> None:

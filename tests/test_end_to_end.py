@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from datetime import timedelta
 from pathlib import Path
 
@@ -14,6 +15,7 @@ from bot.canon import Canon
 from bot.sandbox.harness import Actor, RunningBot
 from bot.sandbox.server import GUILD_NAME, Sandbox
 from bot.tree import UNEXPECTED
+from tests import many_commands
 from tests.conftest import EXTRA_COMMANDS
 
 
@@ -160,3 +162,26 @@ async def test_a_timer_due_during_a_restart_fires_once_late(
     await running.restart()
     await sandbox.idle()
     assert len([o for o in sandbox.observations if o.content.startswith("Time's up")]) == 1
+
+
+async def test_help_outgrowing_one_embed_comes_in_pages(
+    sandbox: Sandbox, tmp_path: Path, canon: Canon
+) -> None:
+    extensions = (*EXTENSIONS, "tests.many_commands")
+    async with RunningBot(sandbox, tmp_path / "heartbot.db", canon=canon, extensions=extensions):
+        alice = Actor(sandbox, "alice")
+        pages = [await alice.reply_to(await alice.run("/help"))]
+        count = int(re.search(r"Page 1 of (\d+)", pages[0].content)[1])  # type: ignore[index]
+        for k in range(2, count + 1):
+            await alice.click("Next")
+            await sandbox.wait_for(lambda k=k: f"Page {k} of {count}" in alice.sees()[-1].content)
+            pages.append(alice.sees()[-1])
+    assert count >= 2
+    assert {page.visible_to for page in pages} == {"alice"}
+    listed = [line for page in pages for line in page.embeds[0]["description"].splitlines()]
+    assert [line for line in listed if line.startswith("`/extra")] == [
+        f"`/{many_commands.name(n)}`: {many_commands.DESCRIPTION.format(n=n)}"
+        for n in range(many_commands.COUNT)
+    ]
+    assert "`/help`: List every command with what it does." in listed
+    assert pages[-1].buttons == ["Previous"]
