@@ -32,6 +32,7 @@ STYLES = {
     Rsvp.NO: discord.ButtonStyle.secondary,
 }
 MENTIONS_PER_MESSAGE = 50  # well inside Discord's 2,000 characters with the text
+NAMES_SHOWN = 30  # per answer in /watchparty info: two lists of 30 mentions stay well inside 2,000
 
 
 def plain(text: str) -> str:
@@ -123,6 +124,21 @@ def what_changed(party: Party, change: Change) -> str:
             f"it's now called **{plain(party.title)}**" if party.title else "it no longer has a title"
         )
     return "; ".join(parts)
+
+
+def who_answered(answers: dict[int, Rsvp], most: int = NAMES_SHOWN) -> list[str]:
+    """`Going (2): <@1>, <@2>` and `Maybe (1): <@3>`, in the order they answered (send with no mentions
+    allowed: Discord shows the names and notifies no one); those who can't come are only counted."""
+    lines = []
+    for choice in (Rsvp.GOING, Rsvp.MAYBE):
+        members = [user for user, answered in answers.items() if answered is choice]
+        if members:
+            names = ", ".join(f"<@{user}>" for user in members[:most])
+            more = f" and {len(members) - most} more" if len(members) > most else ""
+            lines.append(f"{LABELS[choice]} ({len(members)}): {names}{more}")
+    if cannot := sum(1 for answered in answers.values() if answered is Rsvp.NO):
+        lines.append(f"{LABELS[Rsvp.NO]} ({cannot})")
+    return lines
 
 
 def rsvp_view(party: Party) -> discord.ui.View:

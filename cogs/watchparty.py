@@ -28,6 +28,7 @@ from bot.party_posts import (
     titled,
     watched_view,
     what_changed,
+    who_answered,
 )
 from bot.services.parties import END, NOTICE, REMINDER, START, Change, Plan, clean_title, codes
 from bot.storage.parties import NotifyVia, Party, Rsvp, Status
@@ -266,16 +267,21 @@ class WatchParty(commands.GroupCog, group_name="watchparty"):
     @app_commands.describe(party_id="The party's number (from /watchparty list)")
     @app_commands.rename(party_id="id")
     async def info(self, interaction: discord.Interaction, party_id: int) -> None:
-        """One watch party, and your answer to it."""
+        """One watch party, who is coming, and your answer to it."""
         party = await self.parties.get(interaction.guild_id, party_id)
-        answer = (await self.parties.repository.rsvps(party.id)).get(interaction.user.id)
+        answers = await self.parties.repository.rsvps(party.id)
+        answer = answers.get(interaction.user.id)
         lines = [f"Your answer: **{LABELS[answer] if answer else 'none yet'}**"]
+        lines += who_answered(answers)
         if party.message_id:
             lines.append(f"Announcement: {jump_url(party)}")
         if party.thread_id:
             lines.append(f"Thread: <#{party.thread_id}>")
         await interaction.response.send_message(
-            "\n".join(lines), embed=await announcement_for(self.bot, party), ephemeral=True
+            "\n".join(lines),
+            embed=await announcement_for(self.bot, party),
+            ephemeral=True,
+            allowed_mentions=discord.AllowedMentions.none(),  # names shown, nobody notified
         )
 
     @app_commands.command(name="edit")

@@ -67,3 +67,22 @@ async def test_the_answer_after_the_start_says_it_is_on(alice: Actor, bob: Actor
     await wait(sandbox, hours=1, minutes=5)
     [end] = in_thread(sandbox, "That's S2E1-S2E2 done!")
     assert "bob" in end.pings
+
+
+async def test_info_names_who_is_coming_without_pinging_them(
+    alice: Actor, bob: Actor, sandbox: Sandbox
+) -> None:
+    carol, dave = Actor(sandbox, "carol"), Actor(sandbox, "dave")
+    await create(alice)
+    await bob.click("Going")
+    await carol.click("Maybe")
+    await dave.click("Can't")
+    info = await ask(dave, "/watchparty info id:1")
+    ids = {name: sandbox.user(name).id for name in ("alice", "bob", "carol", "dave")}
+    assert f"Going (2): <@{ids['alice']}>, <@{ids['bob']}>" in info.content
+    assert f"Maybe (1): <@{ids['carol']}>" in info.content
+    assert "Can't (1)" in info.content
+    assert f"<@{ids['dave']}>" not in info.content  # those who can't come are counted, not named
+    [body] = [b for _m, path, b in sandbox.requests if path.endswith("/callback") and "Going (2)" in str(b)]
+    assert body["data"]["allowed_mentions"]["parse"] == []
+    assert body["data"]["allowed_mentions"].get("users", []) == []
