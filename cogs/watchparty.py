@@ -13,6 +13,7 @@ from discord import app_commands
 from discord.ext import commands
 from discord.utils import format_dt
 
+from bot import paging
 from bot.errors import BadInput, UserFacingError
 from bot.party_delivery import Delivery
 from bot.party_events import CANNOT, EventMirror, may_mirror
@@ -50,6 +51,7 @@ BOT_NEEDS = (
     "send_messages_in_threads",
 )
 LATE = "(Late: I was offline when this was due.) "
+LIST = "party-list"  # the pager's kind for /watchparty list
 
 
 @app_commands.guild_only()
@@ -65,6 +67,7 @@ class WatchParty(commands.GroupCog, group_name="watchparty"):
 
     async def cog_load(self) -> None:
         self.bot.add_dynamic_items(RsvpButton, MarkWatchedButton)  # they keep working after a restart
+        paging.register(self.bot, LIST, self.list_page)
         handlers: dict[str, Callable[[Timer, bool], Awaitable[None]]] = {
             REMINDER: self.on_reminder,
             START: self.on_start,
@@ -77,6 +80,8 @@ class WatchParty(commands.GroupCog, group_name="watchparty"):
             log.warning("Dropped %d watch parties left half-created by an interrupted start", dropped)
 
     async def cog_unload(self) -> None:
+        paging.unregister(self.bot, LIST)
+        self.bot.remove_dynamic_items(RsvpButton, MarkWatchedButton)
         for event in (REMINDER, START, END, NOTICE):
             self.bot.timers.unregister(event)
 
@@ -244,14 +249,16 @@ class WatchParty(commands.GroupCog, group_name="watchparty"):
     @app_commands.command(name="list")
     async def list_(self, interaction: discord.Interaction) -> None:
         """The watch parties coming up in this server."""
-        assert interaction.guild_id is not None
+        await paging.send(interaction, LIST)
+
+    async def list_page(self, request: paging.PageRequest) -> paging.Page:
+        """A page of the server's parties not yet over (25 with long titles outgrow one message)."""
+        guild_id = request.interaction.guild_id
+        assert guild_id is not None
         now = self.bot.clock.now()
-        parties = await self.parties.repository.upcoming(interaction.guild_id, now)
+        parties = await self.parties.repository.upcoming(guild_id, now)
         if not parties:
-            await interaction.response.send_message(
-                "No watch parties coming up. `/watchparty create` plans one.", ephemeral=True
-            )
-            return
+            return paging.Page("No watch parties coming up. `/watchparty create` plans one.")
         lines = []
         for party in parties:
             going = (await self.parties.repository.counts(party.id))[Rsvp.GOING]
@@ -261,7 +268,7 @@ class WatchParty(commands.GroupCog, group_name="watchparty"):
                 f"**#{party.id}** {codes(party.first, party.last)}{title} · {format_dt(party.start, 'F')} "
                 f"({when}) · <#{party.channel_id}> · {going} going"
             )
-        await interaction.response.send_message("\n".join(lines), ephemeral=True)
+        return paging.lines_page(request, f"**Watch parties coming up here** ({len(parties)})", lines)
 
     @app_commands.command(name="info")
     @app_commands.describe(party_id="The party's number (from /watchparty list)")

@@ -371,7 +371,8 @@ async def test_list_and_info(alice: Actor, bob: Actor, sandbox: Sandbox) -> None
     await create(alice, 'episodes:S2E3 start:"in 1 days"')
     await bob.click("Going")
     listed = await ask(bob, "/watchparty list")
-    first, second = listed.content.splitlines()
+    heading, first, second = listed.content.splitlines()
+    assert heading == "**Watch parties coming up here** (2)"
     assert first.startswith("**#1** S2E1-S2E2 · “Night one” · <t:")
     assert ":R>) · <#" in first
     assert first.endswith("· 1 going")  # the host
@@ -382,6 +383,32 @@ async def test_list_and_info(alice: Actor, bob: Actor, sandbox: Sandbox) -> None
     assert info.embeds[0]["title"] == "Watch party #2 · S2E3"
     missing = await ask(bob, "/watchparty info id:99")
     assert missing.content == "There's no watch party #99 in this server. `/watchparty list` shows them."
+
+
+async def test_a_long_list_comes_in_pages(sandbox: Sandbox, running: RunningBot) -> None:
+    title = "A long night of watching together with snacks, blankets and friends, number"
+    for n in range(1, 26):  # the server's cap, three hosts at a time each
+        host = Actor(sandbox, f"host{(n - 1) // 3}")
+        await create(host, f'episodes:S2E1-S2E2 start:"in {n} days" title:"{title} {n}"')
+    bob = Actor(sandbox, "bob")
+    page = await ask(bob, "/watchparty list")
+    assert page.buttons == ["Next"]
+    count = int(re.findall(r"-# Page 1 of (\d+)$", page.content)[0])
+    pages = [page]
+    while "Next" in page.buttons:
+        await bob.click("Next")
+        await sandbox.idle()
+        page = [o for o in sandbox.observations if o.message == pages[0].message][-1]
+        assert page.action == "edit"  # turned in place, only for bob
+        pages.append(page)
+    assert len(pages) == count
+    assert pages[-1].buttons == ["Previous"]
+    assert all(
+        len(p.content) <= 2000 and p.content.startswith("**Watch parties coming up here** (25)")
+        for p in pages
+    )
+    listed = re.findall(r"\*\*#(\d+)\*\*", "".join(p.content for p in pages))
+    assert listed == [str(n) for n in range(1, 26)]  # each once, soonest first
 
 
 async def test_only_hosts_managers_and_moderators_manage_and_attendees_hear(
