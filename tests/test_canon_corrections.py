@@ -142,6 +142,13 @@ def test_meeting_nicks_father_in_paris_is_not_dated_before_the_cafe(detector: De
     assert dated(detector, "nick meets his dad in paris") == {"S2E6"}
 
 
+def test_tao_and_elle_as_a_couple_is_not_dated_at_their_first_kiss(detector: Detector) -> None:
+    # S2E5 is the Louvre kiss; they are a couple from S2E6 (cast.toml), his girlfriend at prom (S2E8).
+    assert dated(detector, "tao and elle are dating now") == {"S2E6"}
+    assert dated(detector, "tao and elle ended up together") == {"S2E8"}
+    assert dated(detector, "tao and elle finally got together") == {"S2E5"}
+
+
 # -- runtimes --------------------------------------------------------------------------------------------
 
 

@@ -134,7 +134,7 @@ FAN_SENTENCES = {
     "wait mr farouk is gay": "S2E6",
     "imogen is a lesbian now?!": "S2E8",
     "tao and elle get together": "S2E5",
-    "telle is canon!!": "S2E5",
+    "telle is canon!!": "S2E6",  # a couple from S2E6 (cast.toml); S2E5 is the kiss
     "at dinner with his dad and david there nick really just went and came out": "S2E7",
     "charlie self harms": "S2E8",
 }

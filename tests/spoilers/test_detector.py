@@ -472,7 +472,7 @@ def test_every_corpus_spoiler_wraps_by_adding_markers_only(detector: Detector) -
         ("nick's brother outing him at dinner", "david-outs-nick"),
         ("charlie self harms", "self-harm"),
         ("nick hits harry", "nick-punches-harry"),  # "hits": the family of "hit"
-        ("telle is canon!!", "tao-elle-together"),  # a ship name stands for both
+        ("telle is canon!!", "tao-elle-official"),  # a ship name stands for both
         ("imogen is a lesbian now?!", "imogen-is-queer"),  # a state, no event word
         (
             "at dinner with his dad and david there nick really just went and came out",
