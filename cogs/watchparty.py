@@ -31,7 +31,7 @@ from bot.party_posts import (
     what_changed,
     who_answered,
 )
-from bot.services.parties import END, NOTICE, REMINDER, START, Change, Plan, clean_title, codes
+from bot.services.parties import END, NOTICE, NOTICE_STEP, REMINDER, START, Change, Plan, clean_title, codes
 from bot.storage.parties import NotifyVia, Party, Rsvp, Status
 from bot.storage.timers import Timer
 from bot.text import quote
@@ -328,14 +328,7 @@ class WatchParty(commands.GroupCog, group_name="watchparty"):
         ):
             note = " I couldn't update its server event."
         change = Change.between(party, changed)
-        await self.bot.timers.schedule(
-            NOTICE,
-            self.bot.clock.now(),
-            party=changed.id,
-            revision=changed.revision,
-            change=change.to_json(),
-            by=interaction.user.id,
-        )
+        await self.parties.tell_attendees(changed, by=interaction.user.id, change=change)
         told = (
             "Everyone who answered Going or Maybe will hear about it."
             if change.matters
@@ -362,13 +355,7 @@ class WatchParty(commands.GroupCog, group_name="watchparty"):
         await interaction.response.defer(ephemeral=True, thinking=True)
         await refresh_announcement(self.bot, cancelled, buttons=False)
         await self.events.set_status(cancelled, discord.EventStatus.cancelled)
-        await self.bot.timers.schedule(
-            NOTICE,
-            self.bot.clock.now(),
-            party=cancelled.id,
-            revision=cancelled.revision,
-            by=interaction.user.id,
-        )
+        await self.parties.tell_attendees(cancelled, by=interaction.user.id)
         await interaction.followup.send(
             f"Watch party #{party.id} is cancelled. Everyone who answered Going or Maybe will hear about it.",
             ephemeral=True,
@@ -496,8 +483,7 @@ class WatchParty(commands.GroupCog, group_name="watchparty"):
         audience = await self.parties.attendees(party)
         if party.status is Status.UPCOMING and change is not None and not change.matters:
             audience = []  # a new title: a quiet note in the thread, no pings and no DMs
-        by = timer.payload.get("by")
-        await self.delivery.send(party, "notice", [u for u in audience if u != by], text)
+        await self.delivery.send(party, NOTICE_STEP, audience, text)
 
 
 async def setup(bot: HeartBot) -> None:

@@ -28,6 +28,7 @@ PER_SERVER = 25  # parties not yet started
 PER_MEMBER = 3
 
 REMINDER, START, END, NOTICE = "party_reminder", "party_start", "party_end", "party_notice"
+NOTICE_STEP = "notice"  # how an edit's or a cancellation's message is recorded among the deliveries
 _RANGE = re.compile(r"\s*(?:-|–|—|\.\.|\bto\b)\s*", re.IGNORECASE)
 
 
@@ -309,6 +310,16 @@ class PartyService:
         saved = await self.repository.update(changed)
         await self.schedule(saved)
         return saved
+
+    async def tell_attendees(self, party: Party, *, by: int, change: Change | None = None) -> None:
+        """Attendees hear of this revision's edit (`change`) or cancellation, by a timer so that it
+        survives failures and restarts; `by`, who made it, already knows (recorded as told, which
+        /privacy delete erases with the member's other deliveries)."""
+        await self.repository.mark_delivered(party, NOTICE_STEP, [by])
+        extra = {"change": change.to_json()} if change is not None else {}
+        await self._timers.schedule(
+            NOTICE, self._clock.now(), party=party.id, revision=party.revision, **extra
+        )
 
     async def cancel(self, party: Party) -> Party:
         if party.status is Status.CANCELLED:
