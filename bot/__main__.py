@@ -63,6 +63,21 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     sandbox.add_argument(
         "--db", type=Path, metavar="PATH", help="database file (default: a fresh temporary one)"
     )
+    output = sandbox.add_mutually_exclusive_group()
+    output.add_argument(
+        "--json",
+        action="store_const",
+        const="json",
+        dest="output",
+        help="JSON lines (default off a terminal)",
+    )
+    output.add_argument(
+        "--chat",
+        action="store_const",
+        const="chat",
+        dest="output",
+        help="a chat transcript (default on a terminal)",
+    )
     args = parser.parse_args(argv)
     args.command = args.command or "run"
     return args
@@ -100,14 +115,19 @@ async def sync(settings: Settings, token: str, guild_id: int | None) -> None:
     print(f"Commands synced to {'server ' + str(target) if target else 'all servers'}.")
 
 
-def run_sandbox(settings: Settings, script: Path | None, database: Path | None) -> int:
+def run_sandbox(
+    settings: Settings, script: Path | None, database: Path | None, output: str | None = None
+) -> int:
     from bot.sandbox.cli import run_sandbox_session  # only the sandbox needs aiohttp's server side
 
     # The sandbox prints what users see on standard output: keep logs to warnings unless asked for more.
     level = settings.log_level if "LOG_LEVEL" in os.environ else "WARNING"
     setup_logging(dataclasses.replace(settings, log_level=level))
     try:
-        return asyncio.run(run_sandbox_session(script, database, semantic=settings.shield_semantic))
+        chat = output == "chat" or (output is None and sys.stdout.isatty())
+        return asyncio.run(
+            run_sandbox_session(script, database, semantic=settings.shield_semantic, chat=chat)
+        )
     except KeyboardInterrupt:
         return EXIT_OK
     except (DatabaseError, CanonError, OSError) as error:
@@ -131,7 +151,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "sandbox" or (settings.discord_token is None and _on_terminal()):
         if args.command != "sandbox":
             print(NO_TOKEN_TERMINAL, file=sys.stderr)
-        return run_sandbox(settings, getattr(args, "script", None), getattr(args, "db", None))
+        return run_sandbox(
+            settings, getattr(args, "script", None), getattr(args, "db", None), getattr(args, "output", None)
+        )
     setup_logging(settings)
     if settings.discord_token is None:
         print(NO_TOKEN_LINE, file=sys.stderr)

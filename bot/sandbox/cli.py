@@ -17,8 +17,9 @@ heartbot sandbox: guild "{GUILD_NAME}", channel #general. One action a line, for
   alice: /help                 run a slash command as alice (admin has Manage Server)
   alice: click "Reveal for me" press a button alice can see
   alice: hello                 post a message
-  in #spoilers | wait 1h30m | restart | # comment
-Ctrl-D quits."""
+  peek 3                       uncover the [spoiler]s in message [3]
+  in #spoilers | wait 1h30m | down 2h | restart | # comment
+help lists every verb; quit (or Ctrl-D) leaves."""
 
 
 async def _file_lines(path: Path) -> AsyncIterator[tuple[int, str]]:
@@ -46,12 +47,16 @@ async def _prompt_lines() -> AsyncIterator[tuple[int, str]]:
         yield number, line
 
 
-async def run_sandbox_session(script: Path | None, database: Path | None, *, semantic: bool = True) -> int:
+async def run_sandbox_session(
+    script: Path | None, database: Path | None, *, semantic: bool = True, chat: bool = False
+) -> int:
+    """Run a script (or a person at the prompt) against the sandbox; `chat` prints a transcript instead of
+    JSON lines."""
     interactive = script is None and sys.stdin.isatty()
     with tempfile.TemporaryDirectory(prefix="heartbot-sandbox-") as scratch:
         path = database or Path(scratch) / "sandbox.db"
         async with new_sandbox() as sandbox, RunningBot(sandbox, path, shield_semantic=semantic) as bot:
-            runner = ScriptRunner(sandbox, bot, out=sys.stdout, err=sys.stderr)
+            runner = ScriptRunner(sandbox, bot, out=sys.stdout, err=sys.stderr, chat=chat)
             if interactive:
                 print(BANNER, file=sys.stderr)
                 lines = _prompt_lines()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import shlex
 from typing import Any, Protocol
 
@@ -44,6 +45,31 @@ def _names(definitions: list[dict[str, Any]]) -> str:
     return ", ".join(d["name"] for d in definitions) or "none"
 
 
+def closest(word: str, candidates: list[str]) -> str | None:
+    """The candidate `word` was most likely a typo of, if any is close enough."""
+    matches = difflib.get_close_matches(word, candidates, n=1, cutoff=0.6)
+    return matches[0] if matches else None
+
+
+def _did_you_mean(word: str, definitions: list[dict[str, Any]], prefix: str = "") -> str:
+    match = closest(word, [d["name"] for d in definitions])
+    return f"did you mean {prefix}{match}? " if match else ""
+
+
+def _join_spaced_values(words: list[str], names: set[str]) -> list[str]:
+    """`episode: S1E1` as `episode:S1E1`: a known option name with nothing after its colon takes the next
+    word, unless that word is itself an option."""
+    joined: list[str] = []
+    for word in words:
+        previous = joined[-1] if joined else ""
+        is_option = word.partition(":")[1] and word.partition(":")[0] in names
+        if previous.endswith(":") and previous[:-1] in names and not is_option:
+            joined[-1] = previous + word
+        else:
+            joined.append(word)
+    return joined
+
+
 def command_data(
     commands: list[dict[str, Any]], text: str | list[str], resolver: Resolver, *, autocomplete: bool = False
 ) -> dict[str, Any]:
@@ -55,7 +81,11 @@ def command_data(
         raise ScriptError("no command given")
     command = next((c for c in commands if c["name"] == words[0] and c.get("type", 1) == 1), None)
     if command is None:
-        raise ScriptError(f"unknown command /{words[0]}; the bot has: {_names(commands)}")
+        chat_commands = [c for c in commands if c.get("type", 1) == 1]
+        raise ScriptError(
+            f"unknown command /{words[0]}; {_did_you_mean(words[0], chat_commands, '/')}"
+            f"the bot has: {_names(commands)}"
+        )
     data: dict[str, Any] = {"id": command["id"], "name": command["name"], "type": 1, "options": []}
     if command.get("guild_id"):
         data["guild_id"] = command["guild_id"]
@@ -66,7 +96,10 @@ def command_data(
             raise ScriptError(f"{path} needs one of: {_names(definitions)}")
         sub = _named(definitions, rest[0], {SUB_COMMAND, SUB_COMMAND_GROUP})
         if sub is None:
-            raise ScriptError(f"{path} has no {rest[0]!r}; choose one of: {_names(definitions)}")
+            raise ScriptError(
+                f"{path} has no {rest[0]!r}; {_did_you_mean(rest[0], definitions)}"
+                f"choose one of: {_names(definitions)}"
+            )
         entry: dict[str, Any] = {"name": sub["name"], "type": sub["type"], "options": []}
         options.append(entry)
         definitions, options, path, rest = (
@@ -75,6 +108,7 @@ def command_data(
             f"{path} {sub['name']}",
             rest[1:],
         )
+    rest = _join_spaced_values(rest, {d["name"] for d in definitions})
     resolved: dict[str, dict[str, Any]] = {}
     given = set()
     for index, word in enumerate(rest):
@@ -83,7 +117,10 @@ def command_data(
             raise ScriptError(f"expected option:value after {path}, got {word!r}")
         definition = _named(definitions, name)
         if definition is None:
-            raise ScriptError(f"{path} has no option {name!r}; its options: {_names(definitions)}")
+            raise ScriptError(
+                f"{path} has no option {name!r}; {_did_you_mean(name, definitions)}"
+                f"its options: {_names(definitions)}"
+            )
         if autocomplete and index == len(rest) - 1:  # half-typed: sent as text, marked focused
             options.append({"name": name, "type": definition["type"], "value": raw, "focused": True})
             return {**data, "resolved": resolved} if resolved else data

@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +18,7 @@ from bot.sandbox.server import Sandbox
 from bot.sandbox.world import Interaction
 from bot.settings import Secret, Settings
 from bot.storage import Database
+from bot.storage.timers import TimerRepository
 
 log = logging.getLogger(__name__)
 
@@ -104,6 +106,13 @@ class RunningBot:
         if self._db is not None:
             await self._db.close()
             self._db = None
+
+    async def next_timer_due(self) -> datetime | None:
+        """When the bot's earliest unfinished timer falls due: None when it has none or is offline."""
+        if self._db is None:
+            return None
+        timer = await TimerRepository(self._db).earliest_pending()
+        return timer.due_at if timer else None
 
     async def restart(self) -> HeartBot:
         await self.stop()

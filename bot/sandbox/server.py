@@ -505,6 +505,15 @@ class Sandbox:
         self.guild.members[self.user(user_name).id].role_ids.append(role.id)
         return role
 
+    def take_role(self, user_name: str, role_name: str) -> Role:
+        """An admin takes a role from `user_name` (the bot hears of it in the next interaction's member)."""
+        roles = self.guild.members[self.user(user_name).id].role_ids
+        role = next((self.guild.roles[r] for r in roles if self.guild.roles[r].name == role_name), None)
+        if role is None:
+            raise ScriptError(f"{user_name} does not have the role @{role_name}")
+        roles.remove(role.id)
+        return role
+
     def commands_for(self, guild_id: int | None) -> list[dict[str, Any]]:
         return self.commands.get(guild_id, []) + self.commands.get(None, [])
 

@@ -101,7 +101,7 @@ def test_quoted_values_users_channels_and_choices() -> None:
     [
         ("/nope", "unknown command /nope; the bot has: help, progress, party"),
         ("/progress", "/progress needs one of: set, show"),
-        ("/progress sit", "/progress has no 'sit'; choose one of: set, show"),
+        ("/progress sit", "/progress has no 'sit'; did you mean set? choose one of: set, show"),
         ("/progress set", "/progress set needs episode"),
         ("/progress set episode", "expected option:value after /progress set, got 'episode'"),
         ("/progress set colour:red", "/progress set has no option 'colour'; its options: episode, quiet"),

@@ -111,7 +111,8 @@ async def test_bad_lines_fail_the_script_but_the_rest_runs(sandbox: Sandbox, run
     status, seen, err = await run(sandbox, running, "just words\nalice: click Going\nbob: hi\n")
     assert status == 1
     assert err.splitlines() == [
-        "line 1: cannot read 'just words'; expected 'user: action', 'in #channel', 'wait 1h' or 'restart'",
+        "line 1: cannot read 'just words'; expected 'user: action', 'in #channel', 'wait 1h' or 'restart'; "
+        "type help for every verb",
         "line 2: alice sees no button labelled 'Going'",
     ]
     assert [s["content"] for s in seen] == ["hi"]
@@ -238,3 +239,20 @@ def test_a_restart_after_every_step_of_the_watch_party_loses_and_repeats_nothing
     seen = [json.loads(line) for line in result.stdout.splitlines()]
     kinds = [kind for kind, _, _ in _party_story(seen)]
     assert kinds == ["reminder", "reminder", "countdown", "prompt", "progress"]
+
+
+def test_chat_on_request_when_not_on_a_terminal() -> None:
+    result = sandbox_cli("--chat", stdin="alice: /help\nbob: hi\n")
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith("── ")
+    assert lines[1] == "#general · heartbot [1] (only alice sees this):"
+    assert "  ┃ heartbot commands" in lines
+    assert lines[-1] == "#general · bob [2]: hi"
+
+
+def test_help_and_quit_from_standard_input() -> None:
+    result = sandbox_cli(stdin="help\nquit\nbob: never\n")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == ""
+    assert "down 2h" in result.stderr
