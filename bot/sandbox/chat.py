@@ -87,7 +87,7 @@ def readable(text: str, at: datetime, name_of: NameOf, *, uncovered: bool = Fals
         moment = datetime.fromtimestamp(int(match["unix"]), at.tzinfo)
         clock = f"{moment:%H:%M} UTC"
         if match["style"] == "R":
-            return f"{_relative(moment - at)} ({clock})"
+            return _relative(moment - at)
         if match["style"] in ("t", "T"):
             return clock
         return f"{moment:%a %d %b %Y} {clock}"
@@ -125,7 +125,8 @@ def chat_lines(
     for embed in observation.embeds:
         block = [embed.get("title"), embed.get("description")]
         for field in embed.get("fields", []):
-            block += [f"{field.get('name')}:", field.get("value")]
+            name, value = field.get("name") or "", field.get("value") or ""
+            block += [f"{name}: {value}"] if "\n" not in value else [f"{name}:", value]
         if embed.get("footer"):
             block.append(f"— {embed['footer']}")
         for part in block:

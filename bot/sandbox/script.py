@@ -6,6 +6,7 @@ list, and the README's sandbox section describes each.
 from __future__ import annotations
 
 import asyncio
+import logging
 import re
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
@@ -21,6 +22,8 @@ from bot.sandbox.harness import RunningBot
 from bot.sandbox.server import Sandbox
 from bot.sandbox.world import ChannelType, Message
 from bot.when import read_duration
+
+log = logging.getLogger(__name__)
 
 _ACTOR = re.compile(r"(?P<user>[A-Za-z0-9_.-]{1,32}):\s*(?P<action>.*)")
 _CHANNEL = re.compile(r"in\s+#(?P<name>.{1,100})")
@@ -119,6 +122,9 @@ class ScriptRunner:
             self._fail(number, str(error))
         except TimeoutError:
             self._fail(number, "the bot did not answer within 3 seconds")
+        except Exception:
+            log.exception("sandbox script line %d failed: %r", number, line)
+            self._fail(number, "the sandbox failed on this line (an unexpected error, logged)")
         await self.sandbox.idle()
         self._flush()
 
@@ -156,6 +162,8 @@ class ScriptRunner:
     @staticmethod
     def _unreadable(line: str) -> str:
         words = line.split()
+        if words[0] in _LINE_VERBS:
+            return f"cannot read {line!r}; write it like: {VERBS[words[0]][0]}"
         guess = closest(words[0], _LINE_VERBS)
         if guess is None and len(words) > 1 and (member_guess := closest(words[1], _MEMBER_VERBS)):
             guess = f"{words[0]} {member_guess}"

@@ -57,6 +57,12 @@ def test_spoilers_inside_embeds_are_hidden_too() -> None:
     assert "faints" not in "\n".join(lines)
 
 
+def test_one_line_fields_read_on_one_line() -> None:
+    fields = [{"name": "Going", "value": "2"}, {"name": "Episodes", "value": "S2E1 · Out\nS2E2 · Family"}]
+    lines = chat_lines(seen(embeds=[{"title": None, "description": None, "fields": fields}]), 1, no_names)
+    assert lines[1:] == ["  ┃ Going: 2", "  ┃ Episodes:", "  ┃ S2E1 · Out", "  ┃ S2E2 · Family"]
+
+
 def test_buttons_are_listed_and_a_private_reply_says_who_sees_it() -> None:
     observation = seen(visible_to="alice", content="Here you go", buttons=["Reveal for me", "Not a spoiler"])
     assert chat_lines(observation, 2, no_names) == [
@@ -83,7 +89,7 @@ def test_mentions_and_timestamps_read_as_names_and_times() -> None:
     start = int(AT.timestamp()) + 2 * 3600
     text = f"<@111111111111111111> in <#222222222222222222>: starts <t:{start}:R>, at <t:{start}:t>"
     [line] = chat_lines(seen(content=text), 1, lambda kind, ident: names.get((kind, ident)))
-    assert line.endswith(": @bob in #general: starts in 2h (22:00 UTC), at 22:00 UTC")
+    assert line.endswith(": @bob in #general: starts in 2h, at 22:00 UTC")
 
 
 def test_the_clock_is_shown_when_it_moved_on() -> None:

@@ -9,6 +9,8 @@ import json
 from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
 
+import pytest
+
 from bot.sandbox.harness import RunningBot
 from bot.sandbox.script import VERBS, ScriptRunner
 from bot.sandbox.server import Sandbox
@@ -76,6 +78,17 @@ async def test_unknown_verbs_and_commands_suggest_the_closest(sandbox: Sandbox, 
     assert wait.startswith("line 1: cannot read 'wiat 1h'; did you mean 'wait'?")
     assert restart.startswith("line 2: cannot read 'restrat'; did you mean 'restart'?")
     assert progress.startswith("line 3: unknown command /progres; did you mean /progress?")
+
+
+async def test_a_known_verb_written_wrongly_shows_how_to_write_it(
+    sandbox: Sandbox, running: RunningBot
+) -> None:
+    status, _, err = await run(sandbox, running, "in general\nrestart now\n")
+    assert status == 1
+    assert err.splitlines() == [
+        "line 1: cannot read 'in general'; write it like: in #spoilers",
+        "line 2: cannot read 'restart now'; write it like: restart",
+    ]
 
 
 # -- roles and permissions -------------------------------------------------------------------------------
@@ -220,3 +233,18 @@ async def test_down_keeps_the_bot_offline_while_time_passes(sandbox: Sandbox, ru
     assert when(late) - created >= timedelta(hours=1, minutes=30)
     assert "(Late" not in on_time["content"]
     assert seen[-1]["visible_to"] == "alice"  # the bot answers again
+
+
+async def test_an_unexpected_failure_is_one_line_and_logged(
+    sandbox: Sandbox, running: RunningBot, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    async def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(sandbox, "start_thread", broken)
+    status, seen, err = await run(sandbox, running, "bob opens thread: chat\nbob: still here\n")
+    assert status == 1
+    assert err == "line 1: the sandbox failed on this line (an unexpected error, logged)\n"
+    assert [s["content"] for s in seen] == ["still here"]
+    assert "bob opens thread: chat" in caplog.text
+    assert "boom" in caplog.text
