@@ -10,7 +10,23 @@ from bot.sandbox.commands import ScriptError, closest
 from bot.sandbox.server import Sandbox
 from bot.sandbox.world import Role
 
-FLAGS = sorted(Permissions.VALID_FLAGS)
+# discord.py knows some permissions by two names; these are the ones Discord's API uses
+_API_NAMES = {
+    "view_channel",
+    "use_external_emojis",
+    "manage_roles",
+    "manage_expressions",
+    "use_external_stickers",
+    "send_polls",
+}
+NAMES = {
+    bit: next((n for n in names if n in _API_NAMES), names[0])
+    for bit, names in (
+        (bit, [n for n, b in Permissions.VALID_FLAGS.items() if b == bit])
+        for bit in sorted(set(Permissions.VALID_FLAGS.values()))
+    )
+}
+FLAGS = sorted(NAMES.values())
 # whole sets, by name, that a change may start from
 PRESETS = {"none": 0, "all": Permissions.all().value, "invite": INVITE_PERMISSIONS.value}
 
@@ -83,7 +99,7 @@ async def set_permissions(sandbox: Sandbox, who: str, words: list[str]) -> str:
 
 
 def _listed(value: int) -> str:
-    names = [name for name, flag in Permissions(value) if flag]
+    names = [name for bit, name in NAMES.items() if value & bit]
     return ", ".join(names) or "nothing"
 
 

@@ -57,15 +57,20 @@ class JsonPrinter:
         print(text, file=self.err, flush=True)
 
 
-def _relative(delta: timedelta) -> str:
+def span(delta: timedelta) -> str:
+    """`1d 2h 5m`, to the minute (seconds under a minute: `45s`)."""
     seconds = abs(int(delta.total_seconds()))
     if seconds < 60:
-        return "now"
+        return f"{seconds}s"
     days, rest = divmod(seconds, 86400)
     hours, rest = divmod(rest, 3600)
-    minutes = rest // 60
-    span = " ".join(f"{n}{unit}" for n, unit in ((days, "d"), (hours, "h"), (minutes, "m")) if n)
-    return f"in {span}" if delta > timedelta() else f"{span} ago"
+    return " ".join(f"{n}{unit}" for n, unit in ((days, "d"), (hours, "h"), (rest // 60, "m")) if n)
+
+
+def _relative(delta: timedelta) -> str:
+    if abs(delta) < timedelta(minutes=1):
+        return "now"
+    return f"in {span(delta)}" if delta > timedelta() else f"{span(delta)} ago"
 
 
 def readable(text: str, at: datetime, name_of: NameOf, *, uncovered: bool = False) -> str:

@@ -16,7 +16,7 @@ from typing import TextIO
 from discord import Permissions
 
 from bot.sandbox.admin import member_and_role, set_permissions
-from bot.sandbox.chat import ChatPrinter, JsonPrinter, Printer, has_spoiler
+from bot.sandbox.chat import ChatPrinter, JsonPrinter, Printer, has_spoiler, span
 from bot.sandbox.commands import ScriptError, closest, split_words
 from bot.sandbox.harness import RunningBot
 from bot.sandbox.server import Sandbox
@@ -280,12 +280,13 @@ class ScriptRunner:
         if until > self.sandbox.now():
             await self.sandbox.advance(until - self.sandbox.now())
         await self._settle_timers()
+        self.printer.note(f"· {span(delta)} later: {self.sandbox.now():%a %d %b, %H:%M} UTC")
 
     async def down(self, delta: timedelta) -> None:
         """The bot is offline while `delta` passes; it starts again on the same database and runs late
         whatever fell due meanwhile."""
         await self.bot.stop()
-        self.printer.note(f"· heartbot is offline for {_span(delta)}")
+        self.printer.note(f"· heartbot is offline for {span(delta)}")
         await self.sandbox.advance(delta)
         await self.bot.start()
         self.printer.note(f"· heartbot is back at {self.sandbox.now():%H:%M} UTC")
@@ -342,11 +343,3 @@ class ScriptRunner:
         for violation in self.sandbox.violations[self._violations :]:
             self._fail(self._line, f"the bot broke a Discord rule: {violation}")
         self._violations = len(self.sandbox.violations)
-
-
-def _span(delta: timedelta) -> str:
-    minutes = int(delta.total_seconds() // 60)
-    hours, minutes = divmod(minutes, 60)
-    return " ".join(
-        part for part in (f"{hours}h" if hours else "", f"{minutes}m" if minutes else "") if part
-    ) or (f"{int(delta.total_seconds())}s")

@@ -126,6 +126,15 @@ async def test_a_members_permissions(sandbox: Sandbox, running: RunningBot) -> N
     assert answers[1] == "Wrapped and reposted."
 
 
+async def test_permissions_read_by_discords_names(sandbox: Sandbox, running: RunningBot) -> None:
+    status, [transcript], err = await run(
+        sandbox, running, "permissions @everyone: -embed_links\n", chat=True
+    )
+    assert (status, err) == (0, "")
+    assert transcript["chat"].startswith("· @everyone may now: add_reactions, view_channel, send_messages")
+    assert "read_messages" not in transcript["chat"]
+
+
 async def test_bad_roles_and_permissions_change_nothing(sandbox: Sandbox, running: RunningBot) -> None:
     before = sandbox.bot_role.permissions
     status, seen, err = await run(
@@ -222,6 +231,15 @@ async def test_wait_steps_through_what_falls_due_in_order(sandbox: Sandbox, runn
     offsets = [when(s) - created for s in [*reminders, countdown]]
     assert [round(o.total_seconds() / 60) for o in offsets] == [60, 110, 120]
     assert sandbox.now() - created >= timedelta(hours=3)
+
+
+async def test_the_chat_says_how_much_time_passed(sandbox: Sandbox, running: RunningBot) -> None:
+    status, [transcript], _ = await run(sandbox, running, "wait 1d 2h\ndown 2h\n", chat=True)
+    assert status == 0
+    later, offline, back = transcript["chat"].splitlines()
+    assert later.startswith("· 1d 2h later: ")
+    assert offline == "· heartbot is offline for 2h"
+    assert back.startswith("· heartbot is back at ")
 
 
 async def test_down_keeps_the_bot_offline_while_time_passes(sandbox: Sandbox, running: RunningBot) -> None:
