@@ -266,3 +266,10 @@ async def test_an_unexpected_failure_is_one_line_and_logged(
     assert [s["content"] for s in seen] == ["still here"]
     assert "bob opens thread: chat" in caplog.text
     assert "boom" in caplog.text
+
+
+async def test_a_json_script_names_a_message_by_its_id(sandbox: Sandbox, running: RunningBot) -> None:
+    message = await sandbox.say("bob", "hi")
+    status, seen, err = await run(sandbox, running, f"bob edits {message.id}: hello\n")
+    assert (status, err) == (0, "")
+    assert [(s["action"], s["content"]) for s in seen] == [("send", "hi"), ("edit", "hello")]
