@@ -14,14 +14,13 @@ from typing import TYPE_CHECKING
 import discord
 
 from bot.party_posts import chunks, only_these
-from bot.storage.parties import Party
+from bot.storage.parties import DMS_REFUSED, Party
 
 if TYPE_CHECKING:
     from bot.app import HeartBot
 
 log = logging.getLogger(__name__)
 THREAD = 0  # the user id under which the thread message itself is recorded
-DMS_REFUSED = "dms-refused"  # recorded like a step: members whose DMs Discord refused for this party
 
 
 class Delivery:

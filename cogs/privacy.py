@@ -89,7 +89,7 @@ class Privacy(commands.GroupCog, group_name="privacy"):
         if time_zone:
             stored["time_zone"] = time_zone
         parties = await self.bot.parties.repository.export_member(user_id)
-        if parties["rsvps"] or parties["hosted"] or parties["reminders_by"] != "thread":
+        if parties["reminders_by"] != "thread" or any(v for k, v in parties.items() if k != "reminders_by"):
             stored["watch_parties"] = parties
         reposts = await self.bot.shield_store.reposts_by(user_id)
         if reposts:

@@ -126,3 +126,15 @@ async def test_the_export_lists_watch_party_answers_and_hosted_parties(
     assert bobs["hosted"] == []
     assert alices["rsvps"] == [{"party": 1, "answer": "going"}]
     assert [(p["party"], p["title"]) for p in alices["hosted"]] == [(1, "Night one")]
+
+
+async def test_the_export_lists_which_party_messages_reached_the_member(
+    alice: Actor, bob: Actor, sandbox: Sandbox
+) -> None:
+    await create(alice)
+    await bob.click("Going")
+    await wait(sandbox, hours=1)
+    await ask(bob, "/privacy export")
+    [download] = downloads(sandbox)
+    stored = json.loads(download["content"])["watch_parties"]
+    assert stored["messages_received"] == [{"party": 1, "message": "reminder:60"}]

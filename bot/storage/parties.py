@@ -31,6 +31,8 @@ class NotifyVia(StrEnum):
     DM = "dm"
 
 
+# Recorded like a step among the deliveries: members whose DMs Discord refused for a party (asked once).
+DMS_REFUSED = "dms-refused"
 # Stored as the host of a party whose host erased their data (the column is NOT NULL); read back as None.
 NO_HOST = 0
 
@@ -279,9 +281,19 @@ class PartyRepository:
             " WHERE host_id = ? AND status != 'draft' ORDER BY id",
             (user_id,),
         )
+        delivered = await self._db.fetchall(
+            "SELECT DISTINCT party_id, step FROM party_deliveries WHERE user_id = ? ORDER BY party_id, step",
+            (user_id,),
+        )
         return {
             "reminders_by": (await self.notify_via(user_id)).value,
             "rsvps": [{"party": row["party_id"], "answer": row["choice"]} for row in rsvps],
+            "messages_received": [
+                {"party": row["party_id"], "message": row["step"]}
+                for row in delivered
+                if row["step"] != DMS_REFUSED
+            ],
+            "dms_refused_for_parties": [row["party_id"] for row in delivered if row["step"] == DMS_REFUSED],
             "hosted": [
                 {"party": row["id"], "title": row["title"], "start": from_us(row["start_us"]).isoformat()}
                 for row in hosted
