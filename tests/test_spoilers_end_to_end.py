@@ -184,6 +184,23 @@ async def test_seasons_announced_show_before_the_character_appears(alice: Actor,
     assert spoilered_parts(fields["Seasons"]) == ["S1 ✗", f"S3 {'✓' if 3 in david.seasons else '✗'}"]
 
 
+async def test_a_seasons_cast_shows_who_was_announced_for_it_and_hides_the_rest(
+    alice: Actor, canon: Canon
+) -> None:
+    await ask(alice, "/progress set episode:S1E8")
+    reply = await ask(alice, "/cast season:3")
+    for character in canon.characters:
+        line = f"**{character.name}**: {character.actor}"
+        announced = canon.announcements(character.id).get(3)
+        if announced is not None and announced.appears:
+            assert shown(reply, line), character.id  # announced for season 3: public
+        elif 3 in character.seasons:
+            assert wrapped(reply, line), character.id  # season 3 not watched: in it, but hidden
+        else:
+            assert line not in reply.text, character.id
+    assert "Sarah Nelson" not in reply.text  # announced as not returning
+
+
 async def test_character_suggestions_name_only_characters_met_or_announced(
     running: RunningBot, sandbox: Sandbox
 ) -> None:
