@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 
@@ -23,6 +24,7 @@ from bot.services.parties import (
     plan_episodes,
 )
 from bot.storage import Database
+from bot.storage.database import bundled_migrations
 from bot.storage.parties import Party, PartyRepository, Rsvp, Status
 from bot.storage.timers import TimerRepository
 from bot.timers import TimerDispatcher
@@ -170,3 +172,23 @@ async def test_limits_per_server_and_per_member(db: Database, canon: Canon) -> N
     with pytest.raises(UserFacingError, match="This server already has 25 parties coming up"):
         await draft(999)
     await draft(999, guild=7)  # another server is not affected
+
+
+async def test_hosts_of_parties_planned_before_the_host_rsvp_count_as_going(tmp_path: Path) -> None:
+    async with await Database.open(tmp_path / "old.db") as database:
+        await database.migrate(bundled_migrations()[:7])  # before hosts answered Going themselves
+        for party_id, host in ((1, 3), (2, 4), (3, 0)):  # 0: a host who erased their data
+            await database.execute(
+                "INSERT INTO watch_parties (id, guild_id, channel_id, host_id, title, first_season,"
+                " first_episode, last_season, last_episode, start_us, end_us, status, created_us)"
+                " VALUES (?, 1, 2, ?, '', 2, 1, 2, 2, 0, 1, 'upcoming', 0)",
+                (party_id, host),
+            )
+        await database.execute(
+            "INSERT INTO party_rsvps (party_id, user_id, choice, updated_us) VALUES (2, 4, 'no', 5)"
+        )
+        await database.migrate()
+        repository = PartyRepository(database)
+        assert await repository.rsvps(1) == {3: Rsvp.GOING}
+        assert await repository.rsvps(2) == {4: Rsvp.NO}  # a host who answered keeps their answer
+        assert await repository.rsvps(3) == {}
