@@ -26,7 +26,7 @@ NameOf = Callable[[str, int], str | None]
 
 
 class Printer(Protocol):
-    def message(self, observation: Observation, number: int) -> None: ...
+    def message(self, observation: Observation, number: int, *, webhook: bool = False) -> None: ...
 
     def peek(self, observation: Observation, number: int) -> None: ...
 
@@ -44,7 +44,7 @@ class JsonPrinter:
     def __init__(self, out: TextIO, err: TextIO) -> None:
         self.out, self.err = out, err
 
-    def message(self, observation: Observation, number: int) -> None:
+    def message(self, observation: Observation, number: int, *, webhook: bool = False) -> None:
         print(json.dumps(observation.to_json(), ensure_ascii=False), file=self.out, flush=True)
 
     def peek(self, observation: Observation, number: int) -> None:
@@ -109,14 +109,15 @@ def _where(observation: Observation) -> str:
 
 
 def chat_lines(
-    observation: Observation, number: int, name_of: NameOf, *, uncovered: bool = False
+    observation: Observation, number: int, name_of: NameOf, *, uncovered: bool = False, webhook: bool = False
 ) -> list[str]:
-    """One observation as the lines of a chat transcript."""
+    """One observation as the lines of a chat transcript; `webhook`: posted through a webhook under the
+    author's name (the shield's reposts), which Discord marks too."""
 
     def show(text: str) -> str:
         return readable(text, observation.at, name_of, uncovered=uncovered)
 
-    author = observation.author
+    author = f"{observation.author} (webhook)" if webhook else observation.author
     if observation.action == "delete":
         return [f"{_where(observation)} · {author}'s message [{number}] was deleted"]
     header = f"{_where(observation)} · {author} [{number}]"
@@ -152,18 +153,22 @@ class ChatPrinter:
         self.out = out
         self.name_of = name_of
         self._shown_at: datetime | None = None
+        self._webhooks: set[int] = set()  # messages posted through a webhook, for peeks after a delete
 
     def _print(self, lines: list[str]) -> None:
         print("\n".join(lines), file=self.out, flush=True)
 
-    def message(self, observation: Observation, number: int) -> None:
+    def message(self, observation: Observation, number: int, *, webhook: bool = False) -> None:
         if self._shown_at is None or observation.at - self._shown_at >= timedelta(minutes=1):
             self._shown_at = observation.at
             self._print([f"── {observation.at:%a %d %b, %H:%M} UTC ──"])
-        self._print(chat_lines(observation, number, self.name_of))
+        self._print(chat_lines(observation, number, self.name_of, webhook=webhook))
+        if webhook:
+            self._webhooks.add(observation.message)
 
     def peek(self, observation: Observation, number: int) -> None:
-        self._print(chat_lines(observation, number, self.name_of, uncovered=True))
+        webhook = observation.message in self._webhooks
+        self._print(chat_lines(observation, number, self.name_of, uncovered=True, webhook=webhook))
 
     def note(self, text: str) -> None:
         self._print([text])

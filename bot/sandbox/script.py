@@ -330,6 +330,11 @@ class ScriptRunner:
             message_id = hidden[-1]
         self.printer.peek(latest[message_id], self._numbers[message_id])
 
+    def _through_webhook(self, message_id: int) -> bool:
+        """Posted through a channel webhook (not an interaction's answer, which Discord shows as the bot)."""
+        message = self.sandbox.messages.get(message_id)
+        return message is not None and message.webhook_id not in (None, self.sandbox.application_id)
+
     def _fail(self, number: int, message: str) -> None:
         self.failed = True
         print(f"line {number}: {message}", file=self.err, flush=True)
@@ -338,7 +343,7 @@ class ScriptRunner:
         for observation in self.sandbox.observations[self._printed :]:
             number = self._numbers.setdefault(observation.message, len(self._numbers) + 1)
             self._by_number[number] = observation.message
-            self.printer.message(observation, number)
+            self.printer.message(observation, number, webhook=self._through_webhook(observation.message))
         self._printed = len(self.sandbox.observations)
         for violation in self.sandbox.violations[self._violations :]:
             self._fail(self._line, f"the bot broke a Discord rule: {violation}")
