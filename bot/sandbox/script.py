@@ -140,7 +140,8 @@ class ScriptRunner:
         elif first == "down":
             await self.down(parse_duration(rest))
         elif line == "restart":
-            await self.bot.restart()
+            await self.bot.stop()
+            await self._start_bot()
         elif first == "peek":
             self._peek(rest)
         elif line == "help":
@@ -288,9 +289,15 @@ class ScriptRunner:
         await self.bot.stop()
         self.printer.note(f"· heartbot is offline for {span(delta)}")
         await self.sandbox.advance(delta)
-        await self.bot.start()
+        await self._start_bot()
         self.printer.note(f"· heartbot is back at {self.sandbox.now():%H:%M} UTC")
         await self._settle_timers()
+
+    async def _start_bot(self) -> None:
+        try:
+            await self.bot.start()
+        except TimeoutError:  # RunningBot.start gives it 10 seconds
+            raise ScriptError("heartbot did not come back online within 10 seconds") from None
 
     async def _settle_timers(self) -> None:
         """Until the bot has run every timer due by now (a failing one moves later, so this ends), then until

@@ -120,10 +120,12 @@ async def test_a_wrapped_spoiler_in_the_chat_then_peek(sandbox: Sandbox, running
     text = out.getvalue()
     with_json = [line for line in text.splitlines() if line.startswith("{")]
     assert with_json == []
-    before_peek, peeked = text.split("\n#general · Bob (webhook) [3]: ||charlie fainting at the louvre|| 😭\n")
+    before_peek, peeked = text.split(
+        "\n#general · Bob (webhook) [3]: ||charlie fainting at the louvre|| 😭\n"
+    )
     assert "#general · heartbot [1] (only admin sees this):" in before_peek
     assert f"#general · bob [2]: {SPOILER}" in before_peek  # what bob typed, before the shield took it
-    repost = '#general · Bob (webhook) [3]: [spoiler] 😭\n  [Not a spoiler]\n  ([spoiler] is hidden text: type "peek 3"'
+    repost = "#general · Bob (webhook) [3]: [spoiler] 😭\n  [Not a spoiler]\n  ([spoiler] is hidden text"
     assert repost in before_peek
     assert "#general · bob's message [2] was deleted" in before_peek
     assert peeked == "  [Not a spoiler]\n"

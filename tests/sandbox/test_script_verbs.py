@@ -273,3 +273,18 @@ async def test_a_json_script_names_a_message_by_its_id(sandbox: Sandbox, running
     status, seen, err = await run(sandbox, running, f"bob edits {message.id}: hello\n")
     assert (status, err) == (0, "")
     assert [(s["action"], s["content"]) for s in seen] == [("send", "hi"), ("edit", "hello")]
+
+
+async def test_a_bot_that_does_not_come_back_is_said_plainly(
+    sandbox: Sandbox, running: RunningBot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async def never_ready(*args: object, **kwargs: object) -> None:
+        raise TimeoutError("the bot did not become ready in the sandbox")
+
+    monkeypatch.setattr(running, "start", never_ready)
+    status, _, err = await run(sandbox, running, "down 1h\nrestart\n")
+    assert status == 1
+    assert err.splitlines() == [
+        "line 1: heartbot did not come back online within 10 seconds",
+        "line 2: heartbot did not come back online within 10 seconds",
+    ]
