@@ -20,7 +20,10 @@ class Tagged:
 
 @dataclass(frozen=True, slots=True)
 class Joined:
-    """Tagged pieces on one line (a fact's value), each rendered on its own: shown, wrapped or left out."""
+    """Tagged pieces on one line (a fact's value), each rendered on its own: shown, wrapped or left out.
+
+    The separator is shown with a space on each side, whatever spaces it was given.
+    """
 
     parts: tuple[Tagged, ...]
     separator: str = " · "

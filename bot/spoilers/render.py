@@ -472,8 +472,9 @@ def _joined_line(parts: _Parts, value: Joined, reader: Reader) -> _Line | None:
     pieces = [piece for piece in value.parts if piece.text.strip()]
     if not pieces:
         return _Line(ZWSP, wrapped=False)
-    separator = _shorten(value.separator, 16)
-    room = max((FIELD_VALUE_MAX - len(separator) * (len(pieces) - 1)) // len(pieces), 1)
+    # Whitespace on both sides, so nothing in one piece (a bare URL, a link, an escape) runs into the next.
+    separator = f" {_seal(_shorten(value.separator.strip(), 16))} ".replace("  ", " ")
+    room = max((FIELD_VALUE_MAX - (len(separator) + 2) * (len(pieces) - 1)) // len(pieces), 1)
     lines = [_line(piece, reader, room, seal=True) for piece in pieces]
     parts.hidden += sum(line is None for line in lines)
     shown = [line for line in lines if line is not None]

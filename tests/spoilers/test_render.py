@@ -69,6 +69,14 @@ def test_each_part_of_a_joined_value_is_wrapped_on_its_own() -> None:
     assert rendered.fields[0].value == "S1 ✓ · S2 ✓ · ||S3 ✗||"
 
 
+@pytest.mark.parametrize("separator", ["||", "|", "[a](https://x.io)", "\\", "`"])
+def test_no_separator_can_open_or_swallow_the_next_parts_spoiler(separator: str) -> None:
+    value = Joined((Tagged("shown |"), Tagged("later", S2E5), Tagged("| also later", S2E5)), separator)
+    rendered = render(Document(Tagged("T"), "T", facts=(("F", value),)), reader(S2E4))
+    assert "later" not in visible_text(rendered.fields[0].value)
+    assert spoilered_parts(rendered.fields[0].value)[-2:] == ["later", "\u200b| also later"]
+
+
 def test_hide_mode_leaves_out_the_later_parts_of_a_joined_value_and_counts_them() -> None:
     rendered = render(Document(Tagged("T"), "T", facts=(("Seasons", SEASONS),)), reader(S1E8, Mode.HIDE))
     assert rendered.fields[0].value == "S1 ✓"
