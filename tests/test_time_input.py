@@ -83,7 +83,9 @@ async def test_party_reminders_read_words_and_refuse_huge_numbers(sandbox: Sandb
     assert words.content.startswith("Watch parties here now get **1 hour 30 minutes and 1 hour before**")
 
 
-async def test_a_weekday_and_hour_are_read_in_the_members_zone_and_echoed(alice: Actor, sandbox: Sandbox) -> None:
+async def test_a_weekday_and_hour_are_read_in_the_members_zone_and_echoed(
+    alice: Actor, sandbox: Sandbox
+) -> None:
     await ask(alice, "/timezone set zone:london")
     london = ZoneInfo("Europe/London")
     tomorrow = sandbox.now().astimezone(london).date() + timedelta(days=1)
