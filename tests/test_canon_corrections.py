@@ -149,6 +149,12 @@ def test_tao_and_elle_as_a_couple_is_not_dated_at_their_first_kiss(detector: Det
     assert dated(detector, "tao and elle finally got together") == {"S2E5"}
 
 
+def test_charlies_treatment_is_not_dated_before_the_clinic(detector: Detector) -> None:
+    # S3E3 ends with Charlie asking for help; the treatment itself starts at the clinic in S3E4.
+    assert dated(detector, "charlie finally gets treatment") == {"S3E4"}
+    assert dated(detector, "charlie sought help in the end") == {"S3E3"}
+
+
 # -- runtimes --------------------------------------------------------------------------------------------
 
 
