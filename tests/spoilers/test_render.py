@@ -476,6 +476,10 @@ def documents(draw: st.DrawFn) -> Document:
         return tuple(piece() for _ in range(draw(st.integers(0, most))))
 
     sections = tuple(Section(draw(noise), pieces(4)) for _ in range(draw(st.integers(0, 3))))
+    if draw(st.booleans()):  # and now and then one long enough to need pages
+        padding = "p" * draw(st.integers(60, 200))
+        long = tuple(Tagged(f"{p.text} {padding}", p.reveals) for p in pieces(60))
+        sections += (Section(draw(noise), long),)
 
     def value() -> Tagged | Joined:
         return (
@@ -512,27 +516,27 @@ def all_pieces(document: Document) -> list[Tagged]:
 @FAST
 @given(documents(), readers)
 def test_nothing_beyond_the_readers_level_is_visible(document: Document, who: Reader) -> None:
-    rendered = render(document, who)
-    visible = seen(rendered)
-    for piece in all_pieces(document):
-        if not who.can_see(piece.reveals):
-            assert token(piece) not in visible
-            assert piece.text not in visible or len(piece.text.strip()) < 12
-    if not who.can_see(document.title.reveals):
-        assert token(document.title) not in rendered.title
-        assert rendered.title.startswith("QFALLBACK00Z")
+    for rendered in (render(document, who), *render_pages(document, who)):
+        visible = seen(rendered)
+        for piece in all_pieces(document):
+            if not who.can_see(piece.reveals):
+                assert token(piece) not in visible
+                assert piece.text not in visible or len(piece.text.strip()) < 12
+        if not who.can_see(document.title.reveals):
+            assert token(document.title) not in rendered.title
+            assert rendered.title.startswith("QFALLBACK00Z")
 
 
 @FAST
 @given(documents(), readers)
 def test_pieces_the_reader_may_see_are_not_behind_a_spoiler(document: Document, who: Reader) -> None:
-    rendered = render(document, who)
-    visible = seen(rendered)
-    texts = [rendered.description, *(f.value for f in rendered.fields)]
+    pages = render_pages(document, who)  # what lookups answer with: every piece is on one of the pages
+    visible = "\n".join(seen(page) for page in pages)
+    texts = [text for page in pages for text in (page.description, *(f.value for f in page.fields))]
     hidden = "\n".join(part for text in texts for part in spoilered_parts(text))
     for piece in all_pieces(document):
         if who.can_see(piece.reveals) and token(piece) in visible_text(piece.text):
-            assert token(piece) in visible  # what the piece shows on its own, it shows in the embed
+            assert token(piece) in visible  # what the piece shows on its own, it shows on its page
         elif not who.can_see(piece.reveals) and who.mode is Mode.WRAP:
             assert token(piece) in hidden  # wrapped, not lost
-    assert embed_problems([as_embed(rendered)]) == []
+    assert all(embed_problems([as_embed(page)]) == [] for page in pages)
