@@ -357,25 +357,11 @@ class _Parts:
 )  # pure, and documents and readers are frozen: the same answer twice is free
 def render(document: Document, reader: Reader) -> Rendered:
     """The document for this reader, as the parts of an embed."""
-    title = document.title.text if reader.can_see(document.title.reveals) else document.title_fallback
-    title = _shorten(title, TITLE_MAX)
-    footer = None if document.footer is None else _shorten(document.footer, FOOTER_MAX)
-    fixed = len(title) + (FOOTER_ROOM if footer is None else len(footer))
-    parts = _Parts(blocks=[], fields=[])
-    _add_facts(parts, document, reader)
-    _trim_fields(parts, fixed)
+    title, footer, fixed, parts = _frame(document, reader)
     budget = min(DESCRIPTION_MAX, TOTAL_MAX - fixed - _fields_size(parts.fields))
     _add_blocks(parts, document, reader, line_limit=max(budget - _LINE_RESERVE, 100))
     description = _fit_description(parts, budget)
-    lines = [line for block in parts.blocks for line in block.lines] + [line for _, line in parts.fields]
-    return Rendered(
-        title=title,
-        description=description,
-        fields=tuple(RenderedField(name, line.text) for name, line in parts.fields),
-        footer=footer,
-        hidden=parts.hidden,
-        wrapped=sum(line.wrapped for line in lines),
-    )
+    return _rendered(title, description, parts.blocks, parts.fields, footer, parts.hidden)
 
 
 @functools.lru_cache(maxsize=1024)
@@ -387,13 +373,7 @@ def render_pages(document: Document, reader: Reader) -> tuple[Rendered, ...]:
     this reader (wrapped text is longer), so a page-turn renders the whole document again, never a slice
     of someone else's.
     """
-    title = document.title.text if reader.can_see(document.title.reveals) else document.title_fallback
-    title = _shorten(title, TITLE_MAX)
-    footer = None if document.footer is None else _shorten(document.footer, FOOTER_MAX)
-    fixed = len(title) + (FOOTER_ROOM if footer is None else len(footer))
-    parts = _Parts(blocks=[], fields=[])
-    _add_facts(parts, document, reader)
-    _trim_fields(parts, fixed)
+    title, footer, fixed, parts = _frame(document, reader)
     first = min(DESCRIPTION_MAX, TOTAL_MAX - fixed - _fields_size(parts.fields))
     later = min(DESCRIPTION_MAX, TOTAL_MAX - fixed)
     _add_blocks(parts, document, reader, line_limit=max(min(first, later) - _LINE_RESERVE, 100))
@@ -416,20 +396,44 @@ def render_pages(document: Document, reader: Reader) -> tuple[Rendered, ...]:
                 budget = later
     rendered = []
     for index, page in enumerate(pages):
-        fields = parts.fields if index == 0 else []
-        description = "\n\n".join(text for text in (_joined(page), closing if index == 0 else "") if text)
-        lines = [line for block in page for line in block.lines] + [line for _, line in fields]
+        first_page = index == 0  # the facts and the notice of what was left out go on the first page only
+        description = "\n\n".join(text for text in (_joined(page), closing if first_page else "") if text)
+        fields = parts.fields if first_page else []
         rendered.append(
-            Rendered(
-                title=title,
-                description=description,
-                fields=tuple(RenderedField(name, line.text) for name, line in fields),
-                footer=footer,
-                hidden=parts.hidden if index == 0 else 0,
-                wrapped=sum(line.wrapped for line in lines),
-            )
+            _rendered(title, description, page, fields, footer, parts.hidden if first_page else 0)
         )
     return tuple(rendered)
+
+
+def _frame(document: Document, reader: Reader) -> tuple[str, str | None, int, _Parts]:
+    """The title, the footer, the room they take, and the facts as fields: the same on every page."""
+    title = document.title.text if reader.can_see(document.title.reveals) else document.title_fallback
+    title = _shorten(title, TITLE_MAX)
+    footer = None if document.footer is None else _shorten(document.footer, FOOTER_MAX)
+    fixed = len(title) + (FOOTER_ROOM if footer is None else len(footer))
+    parts = _Parts(blocks=[], fields=[])
+    _add_facts(parts, document, reader)
+    _trim_fields(parts, fixed)
+    return title, footer, fixed, parts
+
+
+def _rendered(
+    title: str,
+    description: str,
+    blocks: list[_Block],
+    fields: list[tuple[str, _Line]],
+    footer: str | None,
+    hidden: int,
+) -> Rendered:
+    lines = [line for block in blocks for line in block.lines] + [line for _, line in fields]
+    return Rendered(
+        title=title,
+        description=description,
+        fields=tuple(RenderedField(name, line.text) for name, line in fields),
+        footer=footer,
+        hidden=hidden,
+        wrapped=sum(line.wrapped for line in lines),
+    )
 
 
 def _joined(blocks: list[_Block]) -> str:
