@@ -96,11 +96,19 @@ def test_darcys_drunk_i_love_you_is_a_beat_of_s2e6(canon: Canon) -> None:
 
 
 def test_beats_with_a_single_source_are_recorded_instead_of_added(canon: Canon) -> None:
-    """The S1E6 concert, Elle nearly kissing Tao (S1E8) and Ben leaving Truham (S2E7): one source each."""
+    """The S1E6 concert and Elle nearly kissing Tao (S1E8): one source each, so recorded, not added."""
     disputed = {str(e.code): e.disputed or "" for e in canon.episodes}
     assert "concert" in disputed["S1E6"]
+    assert not any("concert" in text for text in beats(canon, "S1E6"))
     assert "Elle leans in to kiss Tao" in disputed["S1E8"]
-    assert "moving schools" in disputed["S2E7"]
+
+
+def test_ben_leaving_truham_is_a_beat_of_s2e7(canon: Canon) -> None:
+    """Dexerto, Netflix Life and Radio Times agree that Ben tells Charlie he is leaving Truham."""
+    disputed = {str(e.code): e.disputed or "" for e in canon.episodes}
+    assert "moving schools" not in disputed["S2E7"]
+    assert any("leaving Truham" in text for text in beats(canon, "S2E7"))
+    assert not any("leaving Truham" in text for code in ("S2E6", "S2E8") for text in beats(canon, code))
 
 
 # -- episode tags ----------------------------------------------------------------------------------------
