@@ -5,12 +5,23 @@ from __future__ import annotations
 import logging
 import os
 import re
+import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-DATA_DIR = PROJECT_ROOT / "data"
+
+
+def _data_dir() -> Path:
+    """data/ beside the code in a checkout; where the wheel put it (pyproject's data-files) once installed."""
+    checkout = PROJECT_ROOT / "data"
+    if (checkout / "show.toml").is_file():
+        return checkout
+    return Path(sys.prefix) / "share" / "heartbot" / "data"
+
+
+DATA_DIR = _data_dir()
 
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 _SNOWFLAKE = re.compile(r"[0-9]{15,21}")
