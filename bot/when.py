@@ -28,7 +28,6 @@ from bot.zones import zone as zone
 
 __all__ = [
     "Reading",
-    "depends_on_zone",
     "parse_when",
     "read_duration",
     "read_when",
@@ -114,14 +113,6 @@ class Reading:
 def parse_when(text: str, *, now: datetime, where: ZoneInfo, locale: str | None = None) -> datetime:
     """The moment `text` names, read in `where`, as an aware UTC datetime."""
     return read_when(text, now=now, where=where, locale=locale).moment
-
-
-def depends_on_zone(text: str) -> bool:
-    """Whether reading `text` needed the reader's zone (a picker time or "in 2 hours" does not)."""
-    try:
-        return read_when(text, now=datetime(2026, 1, 1, tzinfo=UTC), where=ZoneInfo("UTC")).needed_zone
-    except BadInput:
-        return True
 
 
 def read_when(text: str, *, now: datetime, where: ZoneInfo, locale: str | None = None) -> Reading:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -28,7 +29,7 @@ from bot.storage.database import bundled_migrations
 from bot.storage.parties import Party, PartyRepository, Rsvp, Status
 from bot.storage.timers import TimerRepository
 from bot.timers import TimerDispatcher
-from bot.when import depends_on_zone
+from bot.when import read_when
 
 NOW = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
 
@@ -102,7 +103,7 @@ def test_titles_and_start_times() -> None:
     ],
 )
 def test_which_phrases_depend_on_the_zone(text: str, needs_zone: bool) -> None:
-    assert depends_on_zone(text) is needs_zone
+    assert read_when(text, now=NOW, where=ZoneInfo("UTC")).needed_zone is needs_zone
 
 
 def _party(**changes: object) -> Party:
