@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import sysconfig
@@ -22,8 +23,13 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A fresh virtual environment with the wheel built from this checkout installed in it (the wheel's
     dependencies are borrowed from the test run's own environment, so nothing is downloaded for them)."""
     place = tmp_path_factory.mktemp("wheel")
+    # Built from a copy: setuptools leaves build/ in the source folder and reuses it, so a wheel built in
+    # the checkout could carry files since deleted, and would litter it.
+    source = place / "source"
+    leave_out = shutil.ignore_patterns(".git", ".venv", "build", "*.egg-info", "__pycache__", ".*_cache")
+    shutil.copytree(ROOT, source, ignore=leave_out)
     subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet", "-w", str(place), str(ROOT)],
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet", "-w", str(place), str(source)],
         check=True,
         cwd=place,
         timeout=300,
