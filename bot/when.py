@@ -23,18 +23,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.errors import BadInput
-from bot.zones import label, read_zone, zone_choices
-from bot.zones import zone as zone
-
-__all__ = [
-    "Reading",
-    "parse_when",
-    "read_duration",
-    "read_when",
-    "read_zone",
-    "zone",
-    "zone_choices",
-]
+from bot.zones import label
 
 WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
 MONTHS = [

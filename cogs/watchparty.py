@@ -36,7 +36,8 @@ from bot.storage.parties import NotifyVia, Party, Rsvp, Status
 from bot.storage.timers import Timer
 from bot.text import quote
 from bot.tree import permission_names
-from bot.when import Reading, read_when, zone
+from bot.when import Reading, read_when
+from bot.zones import zone
 from cogs import autocomplete
 
 if TYPE_CHECKING:
