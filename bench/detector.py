@@ -23,7 +23,7 @@ from collections.abc import Callable, Sequence
 from bench.stats import percentile
 from bot.canon import load_canon
 from bot.canon.lexicon import fold, load_lexicon
-from bot.spoilers.detector import Detector
+from bot.shield.detector import Detector
 from bot.spoilers.levels import NOTHING_WATCHED
 
 NAMES = ["charlie", "nick", "Tao", "elle", "isaac", "tara", "darcy", "imogen", "Mr Ajayi", "tori", "sahar"]

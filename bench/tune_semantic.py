@@ -7,7 +7,7 @@ FILE is a development set: the fan corpus's dev split (tests/data/fan_corpus/dev
 reveals? (tests/data/shield_corpus.toml). A test split is refused: it is measured, never tuned on.
 
 At readers on S1E8, S2E4 and S3E2, a sentence is a positive when its label is later than the level. For
-the lexicon alone and for the lexicon with the semantic reader (combined as bot.spoilers.semantic's
+the lexicon alone and for the lexicon with the semantic reader (combined as bot.shield.semantic's
 ShieldReader does: a semantic flag counts only in a sentence where the lexicon found nothing), prints
 precision and recall at each level, then the grid's best settings: by F1 over the three levels together,
 and by recall among those whose precision is at least the lexicon's (less 0.02), with the current
@@ -25,8 +25,8 @@ from pathlib import Path
 
 from bot.canon import EpisodeCode, load_canon
 from bot.canon.lexicon import load_lexicon
-from bot.spoilers.detector import Detector, Span
-from bot.spoilers.semantic.bank import load_bank
+from bot.shield.detector import Detector, Span
+from bot.shield.semantic.bank import load_bank
 
 ROOT = Path(__file__).resolve().parent.parent
 DEV = ROOT / "tests" / "data" / "fan_corpus" / "dev.toml"
@@ -101,7 +101,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--top", type=int, default=12)
     args = parser.parse_args(argv)
     labelled = load(args.file, args.min_confidence)
-    from bot.spoilers.semantic import reader as semantic  # the semantic extra
+    from bot.shield.semantic import reader as semantic  # the semantic extra
 
     canon = load_canon()
     detector = Detector(load_lexicon(canon))

@@ -16,11 +16,11 @@ import discord
 from dotenv import find_dotenv, load_dotenv
 
 from bot import __version__
-from bot.app import HeartBot
 from bot.canon import CanonError, load_canon
-from bot.logs import setup_logging
-from bot.settings import Settings, SettingsError
-from bot.storage import Database, DatabaseError
+from bot.core.app import HeartBot
+from bot.core.database import Database, DatabaseError
+from bot.core.logs import setup_logging
+from bot.core.settings import Settings, SettingsError
 
 log = logging.getLogger("bot")
 
@@ -138,7 +138,7 @@ def run_sandbox(
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     if args.command == "scan":  # needs no settings, token or database
-        from bot.scan import main as scan_main
+        from bot.shield.scan import main as scan_main
 
         forwarded = ["--watched", args.watched] if args.watched else []
         return scan_main(forwarded + (["--semantic", args.semantic] if args.semantic else []))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import discord
 from discord import app_commands
 
-from bot.presenter import bot_of
+from bot.ui.presenter import bot_of
 
 
 async def episodes(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:

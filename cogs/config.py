@@ -8,20 +8,20 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot import paging
 from bot.canon import EpisodeCode
-from bot.errors import BadInput
-from bot.services.parties import describe_offsets, parse_offsets
-from bot.shield_posts import REPOST_NEEDS, missing_for_repost
+from bot.core.errors import BadInput
+from bot.core.tree import permission_names
+from bot.parties.repository import Status
+from bot.parties.service import describe_offsets, parse_offsets
+from bot.shield.posts import REPOST_NEEDS, missing_for_repost
+from bot.shield.repository import ShieldMode
 from bot.spoilers import NOTHING_WATCHED, wrap
-from bot.storage.parties import Status
-from bot.storage.shield import ShieldMode
-from bot.text import quote
-from bot.tree import permission_names
+from bot.ui import paging
+from bot.ui.text import quote
 from cogs import autocomplete
 
 if TYPE_CHECKING:
-    from bot.app import HeartBot
+    from bot.core.app import HeartBot
 
 NOTHING = ("none", "nothing", "0")
 TERMS, SHOW = "config-terms", "config-show"  # the pager's kinds for this cog's lists

@@ -8,12 +8,12 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot import paging
-from bot.presenter import PAGES, RevealButton, answer, lookup_page
+from bot.ui import paging
+from bot.ui.presenter import PAGES, RevealButton, answer, lookup_page
 from cogs import autocomplete
 
 if TYPE_CHECKING:
-    from bot.app import HeartBot
+    from bot.core.app import HeartBot
 
 SHARE = "Post it in this channel for everyone (hidden to this channel's spoiler level)"
 

@@ -8,10 +8,11 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot import __version__, paging
+from bot import __version__
+from bot.ui import paging
 
 if TYPE_CHECKING:
-    from bot.app import HeartBot
+    from bot.core.app import HeartBot
 
 EMBED_COLOUR = discord.Colour.from_rgb(231, 124, 167)  # the show's pink
 HELP = "help"

@@ -12,12 +12,12 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.party_posts import refresh_announcement
-from bot.presenter import bot_of
-from bot.tree import answers_errors
+from bot.core.tree import answers_errors
+from bot.parties.posts import refresh_announcement
+from bot.ui.presenter import bot_of
 
 if TYPE_CHECKING:
-    from bot.app import HeartBot
+    from bot.core.app import HeartBot
 
 log = logging.getLogger(__name__)
 EXPORT_NAME = "heartbot-my-data.json"

@@ -13,7 +13,7 @@ from bot.spoilers import Mode, describe_level
 from cogs import autocomplete
 
 if TYPE_CHECKING:
-    from bot.app import HeartBot
+    from bot.core.app import HeartBot
 
 
 class Progress(commands.GroupCog, group_name="progress"):

@@ -16,10 +16,10 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.errors import BadInput, UserFacingError
-from bot.presenter import bot_of
-from bot.services.shield import ShieldDecision
-from bot.shield_posts import (
+from bot.core.errors import BadInput, UserFacingError
+from bot.core.timers_repository import Timer
+from bot.core.tree import answers_errors, permission_names
+from bot.shield.posts import (
     DELIVERY_ERRORS,
     NO_PINGS,
     SPOILER_SYNTAX,
@@ -30,15 +30,15 @@ from bot.shield_posts import (
     missing_for_repost,
     words_for_author,
 )
+from bot.shield.repository import ShieldMode
+from bot.shield.service import ShieldDecision
 from bot.spoilers import describe_level
 from bot.spoilers.split import split_text
-from bot.storage.shield import ShieldMode
-from bot.storage.timers import Timer
-from bot.tree import answers_errors, permission_names
+from bot.ui.presenter import bot_of
 from cogs import autocomplete
 
 if TYPE_CHECKING:
-    from bot.app import HeartBot
+    from bot.core.app import HeartBot
 
 log = logging.getLogger(__name__)
 

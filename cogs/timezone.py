@@ -8,10 +8,10 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.zones import label, read_zone, zone, zone_choices
+from bot.times.zones import label, read_zone, zone, zone_choices
 
 if TYPE_CHECKING:
-    from bot.app import HeartBot
+    from bot.core.app import HeartBot
 
 
 class Timezone(commands.GroupCog, group_name="timezone"):

@@ -13,11 +13,12 @@ from discord import app_commands
 from discord.ext import commands
 from discord.utils import format_dt
 
-from bot import paging
-from bot.errors import BadInput, UserFacingError
-from bot.party_delivery import Delivery
-from bot.party_events import CANNOT, EventMirror, may_mirror
-from bot.party_posts import (
+from bot.core.errors import BadInput, UserFacingError
+from bot.core.timers_repository import Timer
+from bot.core.tree import permission_names
+from bot.parties.delivery import Delivery
+from bot.parties.events import CANNOT, EventMirror, may_mirror
+from bot.parties.posts import (
     LABELS,
     MarkWatchedButton,
     RsvpButton,
@@ -31,17 +32,16 @@ from bot.party_posts import (
     what_changed,
     who_answered,
 )
-from bot.services.parties import END, NOTICE, NOTICE_STEP, REMINDER, START, Change, Plan, clean_title, codes
-from bot.storage.parties import NotifyVia, Party, Rsvp, Status
-from bot.storage.timers import Timer
-from bot.text import quote
-from bot.tree import permission_names
-from bot.when import Reading, read_when
-from bot.zones import zone
+from bot.parties.repository import NotifyVia, Party, Rsvp, Status
+from bot.parties.service import END, NOTICE, NOTICE_STEP, REMINDER, START, Change, Plan, clean_title, codes
+from bot.times.when import Reading, read_when
+from bot.times.zones import zone
+from bot.ui import paging
+from bot.ui.text import quote
 from cogs import autocomplete
 
 if TYPE_CHECKING:
-    from bot.app import HeartBot
+    from bot.core.app import HeartBot
 
 log = logging.getLogger(__name__)
 BOT_NEEDS = (

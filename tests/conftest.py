@@ -5,12 +5,12 @@ from pathlib import Path
 
 import pytest
 
-from bot.app import EXTENSIONS
 from bot.canon import Canon, load_canon
+from bot.core.app import EXTENSIONS
+from bot.core.database import Database
+from bot.core.settings import Secret, Settings
 from bot.sandbox.harness import Actor, RunningBot, new_sandbox
 from bot.sandbox.server import Sandbox
-from bot.settings import Secret, Settings
-from bot.storage import Database
 
 TOKEN = "test-token." + "x" * 60
 # Commands that only the tests load (failures on purpose, autocomplete).

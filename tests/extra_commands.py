@@ -8,8 +8,8 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.errors import UserFacingError
-from bot.storage.timers import Timer
+from bot.core.errors import UserFacingError
+from bot.core.timers_repository import Timer
 
 
 class Failing(commands.Cog):

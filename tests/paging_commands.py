@@ -6,8 +6,8 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot import paging
-from bot.errors import UserFacingError
+from bot.core.errors import UserFacingError
+from bot.ui import paging
 
 NUMBERS = "test-numbers"
 

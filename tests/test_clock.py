@@ -5,7 +5,7 @@ from datetime import timedelta
 
 import pytest
 
-from bot.clock import SystemClock, VirtualClock
+from bot.core.clock import SystemClock, VirtualClock
 
 
 async def test_virtual_sleepers_wake_when_time_is_advanced() -> None:

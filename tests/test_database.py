@@ -8,9 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.storage import Database, DatabaseError, DatabaseTooNewError
-from bot.storage.command_sync import CommandSyncRepository, SyncRecord
-from bot.storage.database import Migration, bundled_migrations
+from bot.core.command_sync_repository import CommandSyncRepository, SyncRecord
+from bot.core.database import Database, DatabaseError, DatabaseTooNewError, Migration, bundled_migrations
 
 
 def _file_digest(path: Path) -> str:

@@ -10,11 +10,11 @@ from pathlib import Path
 import pytest
 
 from bot import __version__
-from bot.app import EXTENSIONS
 from bot.canon import Canon
+from bot.core.app import EXTENSIONS
+from bot.core.tree import UNEXPECTED
 from bot.sandbox.harness import Actor, RunningBot
 from bot.sandbox.server import GUILD_NAME, Sandbox
-from bot.tree import UNEXPECTED
 from tests import many_commands
 from tests.conftest import EXTRA_COMMANDS
 
@@ -104,7 +104,7 @@ async def test_user_facing_error_is_answered_privately(alice: Actor, bob: Actor)
 async def test_unexpected_error_is_logged_with_context_and_answered_politely(
     alice: Actor, sandbox: Sandbox, caplog: pytest.LogCaptureFixture
 ) -> None:
-    with caplog.at_level(logging.ERROR, logger="bot.tree"):
+    with caplog.at_level(logging.ERROR, logger="bot.core.tree"):
         interaction = await alice.run("/boom")
         reply = await alice.reply_to(interaction)
     assert reply.content == UNEXPECTED

@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 from discord import app_commands
 
-from bot.app import EXTENSIONS, INVITE_PERMISSIONS, HeartBot, required_intents
 from bot.canon import Canon
-from bot.settings import PROJECT_ROOT, Settings
-from bot.storage import Database
+from bot.core.app import EXTENSIONS, INVITE_PERMISSIONS, HeartBot, required_intents
+from bot.core.database import Database
+from bot.core.settings import PROJECT_ROOT, Settings
 
 # Discord: 1-32 characters, lowercase where the script has case, letters, digits, - and _.
 COMMAND_NAME = re.compile(r"^[-_\w]{1,32}$")
@@ -73,7 +73,7 @@ async def test_a_broken_extension_is_logged_and_the_others_still_load(
     monkeypatch.syspath_prepend(str(tmp_path))
     monkeypatch.delitem(sys.modules, "broken_extension", raising=False)
     bot = HeartBot(settings=settings, db=db, canon=canon, extensions=("broken_extension", *EXTENSIONS))
-    with caplog.at_level(logging.ERROR, logger="bot.app"):
+    with caplog.at_level(logging.ERROR, logger="bot.core.app"):
         await bot.load_extensions()
     assert bot.failed_extensions == ["broken_extension"]
     assert "Could not load extension broken_extension" in caplog.text

@@ -15,8 +15,9 @@ from typing import Any
 
 import pytest
 
-from bot.app import EXTENSIONS
 from bot.canon import Canon
+from bot.core.app import EXTENSIONS
+from bot.core.tree import UNEXPECTED
 from bot.sandbox.commands import (
     BOOLEAN,
     CHANNEL,
@@ -32,7 +33,6 @@ from bot.sandbox.commands import (
 )
 from bot.sandbox.harness import Actor, RunningBot
 from bot.sandbox.server import Sandbox
-from bot.tree import UNEXPECTED
 
 ROUNDS = 6  # each command this many times, with fresh values
 SEED = 20261201

@@ -9,14 +9,14 @@ from pathlib import Path
 import discord
 import pytest
 
-from bot import paging
-from bot.app import EXTENSIONS
 from bot.canon import Canon
+from bot.core.app import EXTENSIONS
 from bot.sandbox.harness import Actor, RunningBot
 from bot.sandbox.observe import Observation
 from bot.sandbox.server import Sandbox
 from bot.sandbox.world import MODERATOR
 from bot.spoilers import spoilered_parts, visible_text
+from bot.ui import paging
 from tests.test_shield_end_to_end import ask
 
 

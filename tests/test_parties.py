@@ -11,9 +11,13 @@ import pytest
 
 from bot.canon import Canon, EpisodeCode
 from bot.canon.search import CanonIndex
-from bot.clock import VirtualClock
-from bot.errors import BadInput, UserFacingError
-from bot.services.parties import (
+from bot.core.clock import VirtualClock
+from bot.core.database import Database, bundled_migrations
+from bot.core.errors import BadInput, UserFacingError
+from bot.core.timers import TimerDispatcher
+from bot.core.timers_repository import TimerRepository
+from bot.parties.repository import Party, PartyRepository, Rsvp, Status
+from bot.parties.service import (
     ASSUMED_RUNTIME,
     PER_MEMBER,
     PER_SERVER,
@@ -24,12 +28,7 @@ from bot.services.parties import (
     parse_offsets,
     plan_episodes,
 )
-from bot.storage import Database
-from bot.storage.database import bundled_migrations
-from bot.storage.parties import Party, PartyRepository, Rsvp, Status
-from bot.storage.timers import TimerRepository
-from bot.timers import TimerDispatcher
-from bot.when import read_when
+from bot.times.when import read_when
 
 NOW = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
 

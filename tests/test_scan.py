@@ -13,7 +13,7 @@ import pytest
 
 from bot.canon import Canon, EpisodeCode
 from bot.canon.lexicon import load_lexicon
-from bot.scan import scan_lines
+from bot.shield.scan import scan_lines
 from bot.spoilers import NOTHING_WATCHED, Detector
 
 S2E4 = EpisodeCode(2, 4)

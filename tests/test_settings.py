@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.logs import RedactSecrets
-from bot.settings import DATA_DIR, Secret, Settings, SettingsError
+from bot.core.logs import RedactSecrets
+from bot.core.settings import DATA_DIR, Secret, Settings, SettingsError
 
 TOKEN = "MTA0" + "a" * 20 + ".Gx1y2z." + "b" * 38
 

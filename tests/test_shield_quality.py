@@ -16,7 +16,7 @@ import pytest
 import bench.shield_quality
 from bot.canon import Canon, EpisodeCode
 from bot.canon.lexicon import load_lexicon
-from bot.scan import scan_lines
+from bot.shield.scan import scan_lines
 from bot.spoilers import NOTHING_WATCHED, Detector, describe_level
 
 CORPUS = Path(__file__).parent / "data" / "shield_corpus.toml"

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from bot.storage import Database
-from bot.storage.shield import ShieldRepository, StoredRepost
+from bot.core.database import Database
+from bot.shield.repository import ShieldRepository, StoredRepost
 
 AT = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
 

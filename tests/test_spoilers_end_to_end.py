@@ -8,8 +8,8 @@ import discord
 import pytest
 
 from bot.canon import Canon, EpisodeCode
-from bot.errors import NotFound
-from bot.lookups import Lookups
+from bot.core.errors import NotFound
+from bot.lookups.service import Lookups
 from bot.sandbox.harness import Actor, RunningBot
 from bot.sandbox.observe import Observation
 from bot.sandbox.server import Sandbox

@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from bot.clock import VirtualClock
-from bot.storage import Database
-from bot.storage.timers import Timer, TimerRepository
-from bot.timers import TimerDispatcher
+from bot.core.clock import VirtualClock
+from bot.core.database import Database
+from bot.core.timers import TimerDispatcher
+from bot.core.timers_repository import Timer, TimerRepository
 
 
 class Recorder:
@@ -105,7 +105,7 @@ async def test_a_failing_handler_is_retried_later_and_the_timer_is_kept(
     recorder = Recorder()
     recorder.failures = 1
     dispatcher = started(repository, clock, recorder)
-    with caplog.at_level(logging.ERROR, logger="bot.timers"):
+    with caplog.at_level(logging.ERROR, logger="bot.core.timers"):
         timer = await dispatcher.schedule("reminder", clock.now(), name="flaky")
         async with asyncio.timeout(5):
             while (stored := await repository.get(timer.id)) is not None and stored.attempts == 0:  # noqa: ASYNC110

@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from bot.errors import BadInput
-from bot.zones import label, read_zone, zone, zone_choices
+from bot.core.errors import BadInput
+from bot.times.zones import label, read_zone, zone, zone_choices
 
 NOW = datetime(2026, 11, 20, 18, 0, tzinfo=UTC)
 

@@ -7,7 +7,7 @@ from unittest.mock import create_autospec
 import discord
 from discord import app_commands
 
-from bot.tree import HeartTree, user_message
+from bot.core.tree import HeartTree, user_message
 
 
 def _interaction(kind: discord.InteractionType) -> discord.Interaction:

@@ -8,11 +8,11 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.errors import BadInput
+from bot.core.errors import BadInput
 from bot.sandbox.commands import ScriptError
 from bot.sandbox.script import parse_duration
-from bot.when import parse_when, read_duration, read_when
-from bot.zones import zone, zone_choices
+from bot.times.when import parse_when, read_duration, read_when
+from bot.times.zones import zone, zone_choices
 
 # Friday 20 November 2026, 18:00 in London (UTC+0 in winter); 13:00 in New York.
 NOW = datetime(2026, 11, 20, 18, 0, tzinfo=UTC)

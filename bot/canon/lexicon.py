@@ -19,7 +19,7 @@ from typing import Any
 
 from bot.canon.loader import CanonError, _open, _Problems, _Table
 from bot.canon.models import Canon, Character, EpisodeCode
-from bot.settings import DATA_DIR
+from bot.core.settings import DATA_DIR
 
 DEFAULT_WINDOW = 10
 MAX_WINDOW = 40

@@ -28,7 +28,7 @@ from bot.canon.models import (
     Source,
     Trivia,
 )
-from bot.settings import DATA_DIR
+from bot.core.settings import DATA_DIR
 
 _SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 MIN_SOURCES = 2

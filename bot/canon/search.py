@@ -9,8 +9,8 @@ from typing import TypeVar
 from rapidfuzz import fuzz, process, utils
 
 from bot.canon.models import Canon, Character, Episode, EpisodeCode, Season
-from bot.errors import BadInput, NotFound
-from bot.text import quote
+from bot.core.errors import BadInput, NotFound
+from bot.ui.text import quote
 
 MAX_QUERY = 100
 MAX_CHOICES = 25  # Discord's limit for autocomplete

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from discord import Permissions
 
-from bot.app import INVITE_PERMISSIONS
+from bot.core.app import INVITE_PERMISSIONS
 from bot.sandbox.commands import ScriptError, closest
 from bot.sandbox.server import Sandbox
 from bot.sandbox.world import Role

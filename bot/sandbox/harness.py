@@ -10,15 +10,15 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from bot.app import INVITE_PERMISSIONS, HeartBot
 from bot.canon import Canon, load_canon
 from bot.canon.lexicon import Lexicon, load_lexicon
+from bot.core.app import INVITE_PERMISSIONS, HeartBot
+from bot.core.database import Database
+from bot.core.settings import Secret, Settings
+from bot.core.timers_repository import TimerRepository
 from bot.sandbox.observe import Observation
 from bot.sandbox.server import Sandbox
 from bot.sandbox.world import Interaction
-from bot.settings import Secret, Settings
-from bot.storage import Database
-from bot.storage.timers import TimerRepository
 
 log = logging.getLogger(__name__)
 

@@ -21,7 +21,7 @@ from bot.sandbox.commands import ScriptError, closest, split_words
 from bot.sandbox.harness import RunningBot
 from bot.sandbox.server import Sandbox
 from bot.sandbox.world import ChannelType, Message
-from bot.when import read_duration
+from bot.times.when import read_duration
 
 log = logging.getLogger(__name__)
 

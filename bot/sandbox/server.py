@@ -18,7 +18,7 @@ import discord
 import yarl
 from aiohttp import web
 
-from bot.clock import VirtualClock
+from bot.core.clock import VirtualClock
 from bot.sandbox.commands import ScriptError, command_data
 from bot.sandbox.gateway import Gateway, Intent, Session
 from bot.sandbox.ids import Snowflakes, token

@@ -5,7 +5,7 @@ Pure functions over plain data: no discord.py objects, no database.
 
 from __future__ import annotations
 
-from bot.spoilers.detector import Detector, ServerTerm, Span
+from bot.shield.detector import Detector, ServerTerm, Span
 from bot.spoilers.document import Document, Joined, Section, Tagged
 from bot.spoilers.levels import NOTHING_WATCHED, Mode, Reader, describe_level
 from bot.spoilers.render import (

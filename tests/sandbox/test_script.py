@@ -13,11 +13,11 @@ from pathlib import Path
 import pytest
 
 from bot.canon import Canon, EpisodeCode
+from bot.core.settings import PROJECT_ROOT
 from bot.sandbox.commands import ScriptError
 from bot.sandbox.harness import RunningBot
 from bot.sandbox.script import ScriptRunner, parse_duration
 from bot.sandbox.server import Sandbox
-from bot.settings import PROJECT_ROOT
 from bot.spoilers import visible_text
 from tests.conftest import EXTRA_COMMANDS
 

@@ -11,8 +11,8 @@ from hypothesis import strategies as st
 
 from bot.canon import Canon, EpisodeCode
 from bot.canon.lexicon import WORD, Lexicon, LexiconError, fold, load_lexicon
+from bot.shield.detector import REFERENCE_RULE, SERVER_TERM_RULE
 from bot.spoilers import NOTHING_WATCHED, Detector, ServerTerm, Span, spoilered_parts, visible_text
-from bot.spoilers.detector import REFERENCE_RULE, SERVER_TERM_RULE
 from bot.spoilers.render import ZWSP, _tokens
 
 S1E8, S2E4, S2E5, S2E6 = EpisodeCode(1, 8), EpisodeCode(2, 4), EpisodeCode(2, 5), EpisodeCode(2, 6)

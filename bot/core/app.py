@@ -1,0 +1,173 @@
+"""The Bot subclass: loads the cogs, syncs commands when they changed, carries the services."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Sequence
+from typing import Any
+
+import discord
+from discord.ext import commands
+
+from bot.canon import Canon
+from bot.canon.lexicon import Lexicon, load_lexicon
+from bot.core.clock import Clock, SystemClock
+from bot.core.command_sync import sync_command_tree
+from bot.core.command_sync_repository import CommandSyncRepository
+from bot.core.database import Database
+from bot.core.settings import Settings
+from bot.core.timers import TimerDispatcher
+from bot.core.timers_repository import TimerRepository
+from bot.core.tree import HeartTree
+from bot.lookups.service import Lookups
+from bot.parties.repository import PartyRepository
+from bot.parties.service import PartyService
+from bot.progress.channel_levels import SpoilerLevelService
+from bot.progress.channel_levels_repository import SpoilerLevelRepository
+from bot.progress.repository import ProgressRepository
+from bot.progress.service import ProgressService
+from bot.shield.repository import ShieldRepository
+from bot.shield.semantic import load_shield_reader
+from bot.shield.service import ShieldService
+from bot.times.repository import TimezoneRepository
+
+log = logging.getLogger(__name__)
+
+# Loaded in this order; one failing extension is logged and skipped.
+EXTENSIONS: tuple[str, ...] = (
+    "cogs.meta",
+    "cogs.progress",
+    "cogs.lookups",
+    "cogs.config",
+    "cogs.privacy",
+    "cogs.shield",
+    "cogs.timezone",
+    "cogs.watchparty",
+)
+
+
+# What the invite link asks for (README): channel posts, and later the shield's reposts and watch parties.
+INVITE_PERMISSIONS = discord.Permissions(
+    view_channel=True,
+    send_messages=True,
+    send_messages_in_threads=True,
+    embed_links=True,
+    create_public_threads=True,
+    manage_messages=True,
+    manage_webhooks=True,
+    create_events=True,
+    manage_events=True,
+)
+
+
+def required_intents() -> discord.Intents:
+    """Only what the features use. Message content (privileged) is for the spoiler shield alone: where the
+    application has not enabled it, the bot starts without it and without the shield."""
+    intents = discord.Intents.none()
+    intents.guilds = True  # guild, channel, thread and permission cache behind interactions
+    intents.guild_messages = True  # the shield reads new and edited messages
+    intents.message_content = True
+    return intents
+
+
+class HeartBot(commands.Bot):
+    def __init__(
+        self,
+        *,
+        settings: Settings,
+        db: Database,
+        canon: Canon,
+        extensions: Sequence[str] = EXTENSIONS,
+        sync_on_start: bool = True,
+        clock: Clock | None = None,
+        lexicon: Lexicon | None = None,
+        **options: Any,
+    ) -> None:
+        # The bot never joins voice: spare the host discord.py's warnings about missing voice libraries.
+        discord.VoiceClient.warn_nacl = discord.VoiceClient.warn_dave = False
+        super().__init__(
+            command_prefix=commands.when_mentioned,
+            help_command=None,
+            intents=required_intents(),
+            tree_cls=HeartTree,
+            owner_ids=set(settings.owner_ids),
+            # Nothing the bot posts pings anyone unless a feature opts in explicitly.
+            allowed_mentions=discord.AllowedMentions.none(),
+            **options,
+        )
+        self.settings = settings
+        self.db = db
+        self.canon = canon
+        self.clock: Clock = clock or SystemClock()
+        self.extension_names = tuple(extensions)
+        self.failed_extensions: list[str] = []
+        self.sync_on_start = sync_on_start
+        self.command_sync_records = CommandSyncRepository(db)
+        self.lookups = Lookups(canon)
+        self.progress = ProgressService(ProgressRepository(db), canon, self.clock)
+        self.spoiler_levels = SpoilerLevelService(SpoilerLevelRepository(db), self.clock)
+        self.shield_store = ShieldRepository(db)
+        self.timers = TimerDispatcher(TimerRepository(db), self.clock)
+        self.timezones = TimezoneRepository(db)
+        self.parties = PartyService(PartyRepository(db), self.lookups.index, self.timers, self.clock)
+        self._lexicon = lexicon
+        self.shield: ShieldService  # set in setup_hook, where reading the lexicon file belongs
+
+    @property
+    def shield_available(self) -> bool:
+        """The shield needs the message-content intent, which the application may not have enabled."""
+        return self._connection.intents.message_content
+
+    async def setup_hook(self) -> None:
+        lexicon = self._lexicon or load_lexicon(self.canon)
+        # Loading the semantic reader's model reads files for a moment: not on the event loop.
+        reader = await asyncio.to_thread(load_shield_reader, lexicon, self.settings, canon=self.canon)
+        self.shield = ShieldService(self.shield_store, lexicon, reader, self.spoiler_levels)
+        await self.load_extensions()  # cogs register their timer handlers as they load
+        if self.sync_on_start:
+            await self.sync_commands()
+
+    async def load_extensions(self) -> None:
+        for name in self.extension_names:
+            try:
+                await self.load_extension(name)
+            except Exception:
+                log.exception("Could not load extension %s; starting without it", name)
+                self.failed_extensions.append(name)
+            else:
+                log.debug("Loaded extension %s", name)
+
+    async def sync_commands(self, *, guild_id: int | None = None, force: bool = False) -> bool:
+        """Sync to `guild_id`, else to DEV_GUILD_ID when set, else globally."""
+        return await sync_command_tree(
+            self.tree,
+            self.command_sync_records,
+            application_id=self.application_id,
+            guild_id=guild_id or self.settings.dev_guild_id,
+            force=force,
+            now=self.clock.now,
+        )
+
+    async def close(self) -> None:
+        await self.timers.stop()
+        await super().close()
+
+    async def connect(self, *, reconnect: bool = True) -> None:
+        try:
+            await super().connect(reconnect=reconnect)
+        except discord.PrivilegedIntentsRequired:
+            if not self._connection._intents.message_content:
+                raise
+            log.warning(
+                "The application has not enabled the Message Content intent: starting without it, so the "
+                "spoiler shield is off (enable it in the Developer Portal, Bot tab, to use the shield)"
+            )
+            self._connection._intents.message_content = False
+            await super().connect(reconnect=reconnect)
+
+    async def on_ready(self) -> None:
+        self.timers.start()  # once the cache is filled, so handlers find their channels (idempotent)
+        log.info(
+            "Connected as %s (id %s) to %d servers", self.user, self.user and self.user.id, len(self.guilds)
+        )

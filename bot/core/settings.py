@@ -1,0 +1,157 @@
+"""Settings read once at start-up from the environment (and `.env`)."""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+
+
+def _data_dir() -> Path:
+    """data/ beside the code in a checkout; where the wheel put it (pyproject's data-files) once installed."""
+    checkout = PROJECT_ROOT / "data"
+    if (checkout / "show.toml").is_file():
+        return checkout
+    return Path(sys.prefix) / "share" / "heartbot" / "data"
+
+
+DATA_DIR = _data_dir()
+
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+_SNOWFLAKE = re.compile(r"[0-9]{15,21}")
+
+
+class SettingsError(ValueError):
+    """A setting is malformed; the message names the key and is safe to print."""
+
+
+class Secret:
+    """A string that never shows itself in a repr, str or log line."""
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: str) -> None:
+        self._value = value
+
+    def reveal(self) -> str:
+        return self._value
+
+    def __repr__(self) -> str:
+        return "Secret('********')"
+
+    __str__ = __repr__
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Secret) and other._value == self._value
+
+    def __hash__(self) -> int:
+        return hash(self._value)
+
+
+def default_database_path(env: Mapping[str, str]) -> Path:
+    """Outside the clone, so data/ stays read-only and a fresh clone keeps its members' progress."""
+    base = env.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "heartbot" / "heartbot.db"
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    discord_token: Secret | None = field(repr=False)
+    database_path: Path
+    dev_guild_id: int | None = None
+    log_level: str = "INFO"
+    owner_ids: frozenset[int] = frozenset()
+    shield_semantic: bool = True  # the shield's semantic reader, beside the lexicon (SHIELD_SEMANTIC)
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        env = os.environ if env is None else env
+        return cls(
+            discord_token=_token(env.get("DISCORD_TOKEN", "")),
+            database_path=_database_path(env),
+            dev_guild_id=_optional_snowflake(env, "DEV_GUILD_ID"),
+            log_level=_log_level(env.get("LOG_LEVEL", "")),
+            owner_ids=_snowflakes(env, "OWNER_IDS"),
+            shield_semantic=shield_semantic(env),
+        )
+
+    @property
+    def log_level_number(self) -> int:
+        return logging.getLevelNamesMapping()[self.log_level]
+
+
+def _token(raw: str) -> Secret | None:
+    value = raw.strip()
+    if not value:
+        return None
+    if value.lower().startswith("bot "):
+        raise SettingsError("DISCORD_TOKEN: paste the token alone, without the 'Bot ' prefix")
+    if any(ch.isspace() for ch in value) or len(value) < 50:
+        raise SettingsError(
+            "DISCORD_TOKEN: this does not look like a bot token; copy it again from the "
+            "Developer Portal (Bot > Reset Token)"
+        )
+    return Secret(value)
+
+
+def _database_path(env: Mapping[str, str]) -> Path:
+    raw = env.get("DATABASE_PATH", "").strip()
+    path = Path(raw).expanduser() if raw else default_database_path(env)
+    resolved = path.resolve()
+    if resolved == DATA_DIR or DATA_DIR in resolved.parents:
+        raise SettingsError("DATABASE_PATH: data/ holds the read-only show data; keep the database elsewhere")
+    if resolved.exists() and resolved.is_dir():
+        raise SettingsError(f"DATABASE_PATH: {path} is a folder; name a file such as {path / 'heartbot.db'}")
+    return path
+
+
+def _optional_snowflake(env: Mapping[str, str], key: str) -> int | None:
+    raw = env.get(key, "").strip()
+    if not raw:
+        return None
+    if not _SNOWFLAKE.fullmatch(raw):
+        raise SettingsError(f"{key}: expected a Discord id (15 to 21 digits), got {raw!r}")
+    return int(raw)
+
+
+def _snowflakes(env: Mapping[str, str], key: str) -> frozenset[int]:
+    raw = env.get(key, "")
+    ids = set()
+    for part in (p.strip() for p in raw.split(",")):
+        if not part:
+            continue
+        if not _SNOWFLAKE.fullmatch(part):
+            raise SettingsError(f"{key}: expected comma-separated Discord ids, got {part!r}")
+        ids.add(int(part))
+    return frozenset(ids)
+
+
+def _log_level(raw: str) -> str:
+    value = raw.strip().upper() or "INFO"
+    if value not in LOG_LEVELS:
+        raise SettingsError(f"LOG_LEVEL: expected one of {', '.join(LOG_LEVELS)}, got {raw!r}")
+    return value
+
+
+def shield_semantic(env: Mapping[str, str] | None = None) -> bool:
+    """SHIELD_SEMANTIC alone, for `python -m bot scan`, which needs no other setting."""
+    return _switch(os.environ if env is None else env, "SHIELD_SEMANTIC", default=True)
+
+
+_ON = frozenset({"on", "true", "yes", "1"})
+_OFF = frozenset({"off", "false", "no", "0"})
+
+
+def _switch(env: Mapping[str, str], key: str, *, default: bool) -> bool:
+    raw = env.get(key, "").strip()
+    if not raw:
+        return default
+    if raw.lower() in _ON | _OFF:
+        return raw.lower() in _ON
+    raise SettingsError(f"{key}: expected on or off, got {raw!r}")

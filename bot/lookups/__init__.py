@@ -1,0 +1,1 @@
+"""Episode, season, cast, character and trivia lookups as tagged documents."""

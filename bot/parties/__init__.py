@@ -1,0 +1,2 @@
+"""Watch parties: planning, RSVPs, reminders, the countdown, and the posts, DMs and scheduled events
+that carry them."""

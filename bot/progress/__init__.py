@@ -1,0 +1,1 @@
+"""How far each member has watched, and what each channel may show."""

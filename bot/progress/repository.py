@@ -1,0 +1,63 @@
+"""Members' watched progress and how they want spoilers shown."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from bot.canon import EpisodeCode
+from bot.core.database import Database
+from bot.spoilers import Mode
+
+
+@dataclass(frozen=True, slots=True)
+class UserProgress:
+    user_id: int
+    watched: EpisodeCode | None  # None: not set, treated as nothing watched
+    mode: Mode
+    hinted: bool
+    updated_at: datetime | None  # None: nothing stored
+
+
+class ProgressRepository:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def get(self, user_id: int) -> UserProgress | None:
+        row = await self._db.fetchone(
+            "SELECT user_id, season, episode, mode, hinted, updated_at FROM user_progress WHERE user_id = ?",
+            (user_id,),
+        )
+        if row is None:
+            return None
+        watched = EpisodeCode(row["season"], row["episode"]) if row["season"] is not None else None
+        return UserProgress(
+            user_id=row["user_id"],
+            watched=watched,
+            mode=Mode(row["mode"]),
+            hinted=bool(row["hinted"]),
+            updated_at=datetime.fromisoformat(row["updated_at"]),
+        )
+
+    async def save(self, progress: UserProgress) -> None:
+        assert progress.updated_at is not None
+        watched = progress.watched
+        await self._db.execute(
+            "INSERT INTO user_progress (user_id, season, episode, mode, hinted, updated_at) "
+            "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (user_id) DO UPDATE SET season = excluded.season, "
+            "episode = excluded.episode, mode = excluded.mode, hinted = excluded.hinted, "
+            "updated_at = excluded.updated_at",
+            (
+                progress.user_id,
+                watched.season if watched else None,
+                watched.number if watched else None,
+                progress.mode.value,
+                int(progress.hinted),
+                progress.updated_at.isoformat(),
+            ),
+        )
+
+    async def delete(self, user_id: int) -> bool:
+        async with self._db.transaction() as connection:
+            cursor = await connection.execute("DELETE FROM user_progress WHERE user_id = ?", (user_id,))
+            return cursor.rowcount > 0

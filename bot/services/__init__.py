@@ -1,1 +1,0 @@
-"""Plain services between the cogs and storage: no discord.py objects here."""

@@ -1,0 +1,207 @@
+"""The shield's decisions: which channels are guarded and how, and what in a message to wrap.
+
+No discord.py objects here: the cog hands in ids and text and carries out the decision.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from functools import partial
+from typing import TypeVar
+
+from bot.canon import EpisodeCode
+from bot.canon.lexicon import Lexicon
+from bot.progress.channel_levels import SpoilerLevelService
+from bot.shield.detector import wrap_spans
+from bot.shield.repository import GuildShield, ShieldMode, ShieldRepository, ShieldTerm, StoredRepost
+from bot.shield.semantic import ShieldReader
+from bot.spoilers import Detector, ServerTerm, Span, wrap
+from bot.spoilers.split import CONTENT_MAX, split_message, wrap_in_pieces
+
+
+@dataclass(frozen=True, slots=True)
+class ShieldDecision:
+    mode: ShieldMode
+    level: EpisodeCode  # what the channel may show
+    spans: tuple[Span, ...]  # what goes beyond it
+    wrapped: str  # the text as the shield would repost it
+    text: str = ""  # the message as its author wrote it
+    parts: tuple[str, ...] = ()  # `wrapped` as messages Discord accepts (wrap mode only)
+
+    @property
+    def reveals(self) -> EpisodeCode | None:
+        """The latest episode the message reveals; None for a message wrapped on request with none found."""
+        return max((span.reveals for span in self.spans), default=None)
+
+    @property
+    def words(self) -> tuple[str, ...]:
+        """The words found, each once, in the order they were written."""
+        found = (" ".join(self.text[span.start : span.end].split()) for span in self.spans)
+        return tuple(dict.fromkeys(word for word in found if word))
+
+
+def repost_parts(detector: ShieldReader, text: str, wrapped: str, level: EpisodeCode) -> tuple[str, ...]:
+    """The wrapped text as messages of at most 2,000 characters, none showing what it should hide.
+
+    Cut between clauses where it can; where that is impossible (a spoiler longer than a message) or a cut
+    would let the detector read a spoiler again, the whole text is wrapped, in pieces that are each one
+    spoiler.
+    """
+    if len(wrapped) <= CONTENT_MAX:
+        return (wrapped,)
+    parts = split_message(wrapped)
+    if parts is None or any(detector.beyond(part, level) for part in parts):
+        return tuple(wrap_in_pieces(text))
+    return tuple(parts)
+
+
+T = TypeVar("T")
+
+
+def _decision(
+    reader: ShieldReader, mode: ShieldMode, level: EpisodeCode, text: str, on_request: bool = False
+) -> ShieldDecision:
+    """The decision for `text` (with no spans when nothing is beyond `level`); wrapped whole on request."""
+    spans = reader.beyond(text, level)
+    if not spans and not on_request:
+        return ShieldDecision(mode, level, (), text, text)
+    wrapped = wrap_spans(text, spans) if spans else wrap(text)  # reader.wrap, without reading it again
+    parts = repost_parts(reader, text, wrapped, level) if mode is ShieldMode.WRAP else ()
+    return ShieldDecision(mode, level, tuple(spans), wrapped, text, parts)
+
+
+async def _read(reader: ShieldReader, text: str, call: Callable[[], T]) -> T:
+    """`call`, which reads `text`. Reading with the semantic reader's model takes milliseconds (a long
+    message, a tenth of a second): then it runs in a worker thread, so no other member waits behind it."""
+    return await asyncio.to_thread(call) if reader.slow(text) else call()
+
+
+class ShieldService:
+    """`reader` reads every message: the lexicon's detector, with the semantic reader when it runs."""
+
+    def __init__(
+        self,
+        repository: ShieldRepository,
+        lexicon: Lexicon,
+        reader: ShieldReader,
+        levels: SpoilerLevelService,
+    ) -> None:
+        self._repository = repository
+        self._lexicon = lexicon
+        self._levels = levels
+        self._settings: dict[int, GuildShield] = {}
+        self._detectors: dict[int, ShieldReader] = {}  # per server: the lexicon plus the server's own terms
+        self.reader = reader
+
+    async def settings(self, guild_id: int) -> GuildShield:
+        if guild_id not in self._settings:
+            self._settings[guild_id] = await self._repository.get(guild_id)
+        return self._settings[guild_id]
+
+    def _changed(self, guild_id: int) -> None:
+        self._settings.pop(guild_id, None)
+        self._detectors.pop(guild_id, None)
+
+    async def detector(self, guild_id: int) -> ShieldReader:
+        """The server's reader: the shared one, with a detector that also knows the server's terms."""
+        if guild_id not in self._detectors:
+            terms = (await self.settings(guild_id)).terms
+            self._detectors[guild_id] = (
+                self.reader.with_detector(
+                    Detector(self._lexicon, [ServerTerm(t.phrase, t.reveals) for t in terms])
+                )
+                if terms
+                else self.reader
+            )
+        return self._detectors[guild_id]
+
+    async def mode(self, guild_id: int, channel_id: int, parent_id: int | None = None) -> ShieldMode:
+        """A thread is guarded as its channel is."""
+        channels = (await self.settings(guild_id)).channels
+        return channels.get(channel_id) or channels.get(parent_id or 0) or ShieldMode.OFF
+
+    async def decide(
+        self, guild_id: int, channel_id: int, parent_id: int | None, role_ids: frozenset[int], text: str
+    ) -> ShieldDecision | None:
+        """What to do about `text` posted in a channel, or None when it is fine there."""
+        settings = await self.settings(guild_id)
+        mode = await self.mode(guild_id, channel_id, parent_id)
+        if mode is ShieldMode.OFF or not text:
+            return None
+        if {channel_id, parent_id} & settings.exempt_channels or role_ids & settings.exempt_roles:
+            return None
+        level = await self._levels.channel_level(guild_id, channel_id, parent_id)
+        reader = await self.detector(guild_id)
+        decision = await _read(reader, text, partial(_decision, reader, mode, level, text))
+        return decision if decision.spans else None
+
+    async def decide_on_request(
+        self, guild_id: int, channel_id: int, parent_id: int | None, text: str
+    ) -> ShieldDecision:
+        """How to wrap a message someone asked to wrap: its spoilers, or all of it when none are found."""
+        level = await self._levels.channel_level(guild_id, channel_id, parent_id)
+        reader = await self.detector(guild_id)
+        return await _read(reader, text, partial(_decision, reader, ShieldMode.WRAP, level, text, True))
+
+    async def check_title(self, guild_id: int, parent_id: int, title: str) -> tuple[Span, ...]:
+        """Spoilers in a thread title, which cannot be wrapped."""
+        if await self.mode(guild_id, parent_id) is ShieldMode.OFF:
+            return ()
+        level = await self._levels.channel_level(guild_id, parent_id)
+        reader = await self.detector(guild_id)
+        return tuple(await _read(reader, title, partial(reader.beyond, title, level)))
+
+    # -- settings ------------------------------------------------------------------------------------
+
+    async def set_mode(self, guild_id: int, channel_id: int, mode: ShieldMode) -> None:
+        await self._repository.set_channel(guild_id, channel_id, mode)
+        self._changed(guild_id)
+
+    async def set_exempt(self, guild_id: int, kind: str, target_id: int, exempt: bool) -> None:
+        await self._repository.set_exempt(guild_id, kind, target_id, exempt)
+        self._changed(guild_id)
+
+    async def add_term(self, guild_id: int, phrase: str, reveals: EpisodeCode) -> None:
+        await self._repository.add_term(guild_id, ShieldTerm(phrase, reveals))
+        self._changed(guild_id)
+
+    async def remove_term(self, guild_id: int, phrase: str) -> bool:
+        removed = await self._repository.remove_term(guild_id, phrase)
+        self._changed(guild_id)
+        return removed
+
+    async def set_log_channel(self, guild_id: int, channel_id: int | None) -> None:
+        await self._repository.set_log_channel(guild_id, channel_id)
+        self._changed(guild_id)
+
+    async def first_report_of(self, guild_id: int, missing: frozenset[str]) -> frozenset[str]:
+        """The missing permissions moderators have not been told about yet (and remember telling them)."""
+        reported = (await self.settings(guild_id)).reported_missing
+        new = missing - reported
+        if new:
+            await self._repository.set_reported_missing(guild_id, reported | new)
+            self._changed(guild_id)
+        return new
+
+    # -- reposts, for "Not a spoiler" ----------------------------------------------------------------
+
+    async def keep_repost(
+        self,
+        parts: tuple[int, ...],
+        guild_id: int,
+        author_id: int,
+        original: str,
+        at: datetime,
+    ) -> None:
+        """Remember what a repost (its message ids, in order) said before it was wrapped."""
+        *earlier, last = parts
+        await self._repository.save_repost(last, guild_id, author_id, original, at, tuple(earlier))
+
+    async def repost(self, message_id: int) -> StoredRepost | None:
+        return await self._repository.repost(message_id)
+
+    async def forget_repost(self, message_id: int) -> None:
+        await self._repository.forget_repost(message_id)

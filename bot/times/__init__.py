@@ -1,0 +1,1 @@
+"""Members' time zones and the times they type."""
