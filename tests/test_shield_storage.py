@@ -1,11 +1,20 @@
-"""The shield's reposts on a real SQLite file: the parts of a long repost, found by its last part."""
+"""The shield's storage on a real SQLite file: the parts of a long repost, found by its last part, and what
+the shield keeps about a member, exported and erased through its service."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from bot.canon import Canon, EpisodeCode
+from bot.canon.lexicon import load_lexicon
+from bot.core.clock import SystemClock
 from bot.core.database import Database
+from bot.progress.channel_levels import SpoilerLevelService
+from bot.progress.channel_levels_repository import SpoilerLevelRepository
+from bot.shield.detector import Detector
 from bot.shield.repository import ShieldRepository, StoredRepost
+from bot.shield.semantic import ShieldReader
+from bot.shield.service import ShieldService
 
 AT = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
 
@@ -32,3 +41,34 @@ async def test_erasing_a_members_data_erases_their_reposts_parts(db: Database) -
     assert await shield.delete_reposts_by(7) == 1
     assert [row["repost_id"] for row in await db.fetchall("SELECT * FROM shield_repost_parts")] == []
     assert await shield.repost(60) == StoredRepost(60, 1, 8, "theirs", ())
+
+
+def shield_service(db: Database, canon: Canon) -> ShieldService:
+    lexicon = load_lexicon(canon)
+    levels = SpoilerLevelService(SpoilerLevelRepository(db), SystemClock())
+    return ShieldService(ShieldRepository(db), lexicon, ShieldReader(Detector(lexicon)), levels)
+
+
+async def test_a_members_export_holds_their_spoilers_and_kept_messages(db: Database, canon: Canon) -> None:
+    service = shield_service(db, canon)
+    store = ShieldRepository(db)
+    await store.add_spoiler(1, 7, "the twist", EpisodeCode(2, 3), AT)
+    await store.save_repost(30, guild_id=1, author_id=7, original="mine", at=AT)
+    await store.save_repost(60, guild_id=1, author_id=8, original="theirs", at=AT)
+    assert await service.export_member(7) == {
+        "spoilers_you_posted": [{"episode": str(EpisodeCode(2, 3)), "text": "the twist"}],
+        "messages_kept_for_not_a_spoiler": 1,
+    }
+    assert await service.export_member(8) == {"messages_kept_for_not_a_spoiler": 1}
+    assert await service.export_member(9) == {}  # nothing stored: no keys at all
+
+
+async def test_erasing_a_member_leaves_the_shield_nothing_of_theirs(db: Database, canon: Canon) -> None:
+    service = shield_service(db, canon)
+    store = ShieldRepository(db)
+    await store.add_spoiler(1, 7, "the twist", EpisodeCode(2, 3), AT)
+    await store.save_repost(30, guild_id=1, author_id=7, original="mine", at=AT)
+    await store.save_repost(60, guild_id=1, author_id=8, original="theirs", at=AT)
+    await service.erase_member(7)
+    assert await service.export_member(7) == {}
+    assert await service.export_member(8) == {"messages_kept_for_not_a_spoiler": 1}

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from bot.canon import EpisodeCode
 from bot.canon.lexicon import Lexicon
@@ -205,3 +205,21 @@ class ShieldService:
 
     async def forget_repost(self, message_id: int) -> None:
         await self._repository.forget_repost(message_id)
+
+    # -- a member's own data, for /privacy ---------------------------------------------------------
+
+    async def export_member(self, user_id: int) -> dict[str, Any]:
+        """What the shield stores about a member, as /privacy export shows it (empty when nothing)."""
+        stored: dict[str, Any] = {}
+        spoilers = await self._repository.spoilers_by(user_id)
+        if spoilers:
+            stored["spoilers_you_posted"] = [{"episode": str(s.reveals), "text": s.text} for s in spoilers]
+        reposts = await self._repository.reposts_by(user_id)
+        if reposts:
+            stored["messages_kept_for_not_a_spoiler"] = reposts
+        return stored
+
+    async def erase_member(self, user_id: int) -> None:
+        """Forget the spoilers a member posted and the originals of their wrapped messages."""
+        await self._repository.delete_spoilers_by(user_id)
+        await self._repository.delete_reposts_by(user_id)
