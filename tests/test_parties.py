@@ -192,3 +192,34 @@ async def test_hosts_of_parties_planned_before_the_host_rsvp_count_as_going(tmp_
         assert await repository.rsvps(1) == {3: Rsvp.GOING}
         assert await repository.rsvps(2) == {4: Rsvp.NO}  # a host who answered keeps their answer
         assert await repository.rsvps(3) == {}
+
+
+async def test_a_members_parties_are_exported_and_erased_by_the_service(db: Database, canon: Canon) -> None:
+    clock = VirtualClock()
+    service = PartyService(
+        PartyRepository(db), CanonIndex(canon), TimerDispatcher(TimerRepository(db), clock), clock
+    )
+    assert await service.export_member(5) == {}  # nothing but the default: nothing to show
+    start = clock.now() + timedelta(days=1)
+    draft = await service.draft(
+        guild_id=1, channel_id=2, host_id=3, title="Pilot night", plan=service.plan("S2E1"), start=start
+    )
+    party = await service.publish(draft, message_id=10, thread_id=11, event_id=None)
+    await service.rsvp(party, 5, Rsvp.MAYBE)
+    assert await service.export_member(5) == {
+        "watch_parties": {
+            "reminders_by": "thread",
+            "rsvps": [{"party": party.id, "answer": "maybe"}],
+            "messages_received": [],
+            "dms_refused_for_parties": [],
+            "hosted": [],
+        }
+    }
+    assert (await service.export_member(3))["watch_parties"]["hosted"] == [
+        {"party": party.id, "title": "Pilot night", "start": start.isoformat()}
+    ]
+    [changed] = await service.erase_member(3)
+    assert (changed.id, changed.host_id) == (party.id, None)  # the party stays for its guests, unhosted
+    assert await service.export_member(3) == {}
+    assert [p.id for p in await service.erase_member(5)] == [party.id]
+    assert await service.export_member(5) == {}

@@ -7,7 +7,10 @@ from datetime import UTC, datetime
 
 import pytest
 
+from bot.core.database import Database
 from bot.core.errors import BadInput
+from bot.times.repository import TimezoneRepository
+from bot.times.service import TimezoneService
 from bot.times.zones import label, read_zone, zone, zone_choices
 
 NOW = datetime(2026, 11, 20, 18, 0, tzinfo=UTC)
@@ -113,3 +116,14 @@ def test_autocomplete_finds_countries_and_cities() -> None:
     assert zone_choices("new y") == ["America/New_York"]
     assert zone_choices("IST")[0] == "Asia/Kolkata"
     assert "UTC" in zone_choices("")
+
+
+async def test_the_service_exports_and_erases_a_members_zone(db: Database) -> None:
+    service = TimezoneService(TimezoneRepository(db))
+    assert await service.export_member(5) == {}
+    await service.set(5, "Europe/London", NOW)
+    assert await service.get(5) == "Europe/London"
+    assert await service.export_member(5) == {"time_zone": "Europe/London"}
+    await service.erase_member(5)
+    assert await service.get(5) is None
+    assert await service.export_member(5) == {}

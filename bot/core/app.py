@@ -31,6 +31,7 @@ from bot.shield.repository import ShieldRepository
 from bot.shield.semantic import load_shield_reader
 from bot.shield.service import ShieldService
 from bot.times.repository import TimezoneRepository
+from bot.times.service import TimezoneService
 
 log = logging.getLogger(__name__)
 
@@ -109,7 +110,7 @@ class HeartBot(commands.Bot):
         self.spoiler_levels = SpoilerLevelService(SpoilerLevelRepository(db), self.clock)
         self.shield_store = ShieldRepository(db)
         self.timers = TimerDispatcher(TimerRepository(db), self.clock)
-        self.timezones = TimezoneRepository(db)
+        self.timezones = TimezoneService(TimezoneRepository(db))
         self.parties = PartyService(PartyRepository(db), self.lookups.index, self.timers, self.clock)
         self._lexicon = lexicon
         self.shield: ShieldService  # set in setup_hook, where reading the lexicon file belongs

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from typing import Any
 
 from bot.canon import Episode, EpisodeCode
 from bot.canon.search import CanonIndex
@@ -341,13 +342,26 @@ class PartyService:
                 moved += 1
         return moved
 
-    async def forget_member(self, user_id: int) -> list[Party]:
-        """Erase what parties store about a member; returns the parties whose announcement must change
-        (their answer is off the count, or they are no longer named as the host)."""
+    async def export_member(self, user_id: int) -> dict[str, Any]:
+        """What /privacy export shows of the member's parties: `{"watch_parties": {...}}`, or nothing
+        when all that is stored is the default (reminders in the thread; no answers, messages or hosting)."""
+        stored = await self.repository.export_member(user_id)
+        defaults_only = stored["reminders_by"] == NotifyVia.THREAD.value and not any(
+            value for key, value in stored.items() if key != "reminders_by"
+        )
+        return {} if defaults_only else {"watch_parties": stored}
+
+    async def erase_member(self, user_id: int) -> list[Party]:
+        """Erase what parties store about a member; returns the published parties whose announcement must
+        be re-rendered (their answer is off the count, or they are no longer named as the host)."""
         parties = [
             await self.repository.get(party_id) for party_id in await self.repository.delete_member(user_id)
         ]
         return [party for party in parties if party is not None and party.status is not Status.DRAFT]
+
+    async def forget_member(self, user_id: int) -> list[Party]:
+        """The former name of `erase_member`."""
+        return await self.erase_member(user_id)
 
     async def set_notify_via(self, user_id: int, via: NotifyVia) -> None:
         await self.repository.set_notify_via(user_id, via)
