@@ -70,7 +70,7 @@ class CanonIndex:
         )
         if best is not None:
             return self._episodes[best[2]]
-        closest = self._closest(text, self._episode_keys, self._episode_names.get)
+        closest = self._closest(text, self._episode_keys, self.episode_label)
         raise NotFound(f"I couldn't find an episode called {quote(text)}.{closest}")
 
     def episode_choices(self, typed: str) -> list[tuple[str, str]]:
@@ -157,7 +157,7 @@ class CanonIndex:
     # -- suggestions ---------------------------------------------------------------------------------
 
     @staticmethod
-    def _closest(text: str, keys: Mapping[K, str], label: Callable[[K], str | None]) -> str:
+    def _closest(text: str, keys: Mapping[K, str], label: Callable[[K], str]) -> str:
         ranked = process.extract(
             utils.default_process(text), keys, scorer=fuzz.WRatio, limit=3, score_cutoff=40
         )
