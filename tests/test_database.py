@@ -127,3 +127,75 @@ async def test_an_unwritable_location_is_refused_clearly(tmp_path: Path) -> None
     blocker.write_text("")
     with pytest.raises(DatabaseError, match="cannot open the database"):
         await Database.open(blocker / "heartbot.db")
+
+
+async def _counter(db: Database) -> None:
+    await db.execute("CREATE TABLE counter (n INTEGER NOT NULL)")
+    await db.execute("INSERT INTO counter VALUES (0)")
+
+
+def _count(path: Path) -> int:
+    """The committed value, read through a connection of its own."""
+    with sqlite3.connect(path) as other:
+        return int(other.execute("SELECT n FROM counter").fetchone()[0])
+
+
+async def test_a_transactions_own_calls_run_inside_it(db: Database) -> None:
+    await _counter(db)
+    async with db.transaction():
+        await db.execute("UPDATE counter SET n = 1")
+        assert (await db.fetchone("SELECT n FROM counter"))[0] == 1  # sees its own change
+        assert [tuple(row) for row in await db.fetchall("SELECT n FROM counter")] == [(1,)]
+        assert _count(db.path) == 0  # nothing committed yet
+    assert _count(db.path) == 1
+
+
+async def test_an_error_undoes_every_call_made_inside_the_transaction(db: Database) -> None:
+    await _counter(db)
+
+    async def failing_handler() -> None:
+        async with db.transaction():
+            await db.execute("UPDATE counter SET n = 1")
+            async with db.transaction() as connection:
+                await connection.execute("UPDATE counter SET n = 2")
+            raise RuntimeError("failed after both")
+
+    with pytest.raises(RuntimeError):
+        await failing_handler()
+    assert (await db.fetchone("SELECT n FROM counter"))[0] == 0
+    assert _count(db.path) == 0
+
+
+async def test_a_failed_nested_transaction_undoes_only_its_own_part(db: Database) -> None:
+    await _counter(db)
+
+    async def failing_part() -> None:
+        async with db.transaction():
+            await db.execute("UPDATE counter SET n = 2")
+            raise RuntimeError("the inner part failed")
+
+    async with db.transaction():
+        await db.execute("UPDATE counter SET n = 1")
+        with pytest.raises(RuntimeError):
+            await failing_part()
+        assert (await db.fetchone("SELECT n FROM counter"))[0] == 1
+        async with db.transaction(), db.transaction():  # and savepoints nest deeper
+            await db.execute("UPDATE counter SET n = n + 10")
+    assert _count(db.path) == 11
+
+
+async def test_other_tasks_wait_for_the_open_transaction(db: Database) -> None:
+    await _counter(db)
+    seen: list[int] = []
+
+    async def reader() -> None:  # started inside the transaction, yet not part of it
+        seen.append((await db.fetchone("SELECT n FROM counter"))[0])
+
+    async with db.transaction():
+        await db.execute("UPDATE counter SET n = 1")
+        task = asyncio.create_task(reader())
+        await asyncio.sleep(0.05)
+        assert seen == []  # still waiting on the lock
+        await db.execute("UPDATE counter SET n = 2")
+    await task
+    assert seen == [2]  # it read what was committed, never the half-done state

@@ -56,11 +56,19 @@ def bundled_migrations() -> list[Migration]:
 
 class Database:
     """The bot's only connection. Every statement runs under one lock, so two coroutines never
-    interleave inside a transaction (they share the connection)."""
+    interleave inside a transaction (they share the connection).
+
+    Transactions are re-entrant for the task that opened them: inside `async with db.transaction():`,
+    that task's own statements and nested transactions run in the open transaction (a nested one is a
+    savepoint) instead of waiting on the lock they hold. Any other task, even one started inside the
+    transaction, waits for it to end.
+    """
 
     def __init__(self, connection: aiosqlite.Connection, path: Path) -> None:
         self._connection = connection
         self._lock = asyncio.Lock()
+        self._owner: asyncio.Task[Any] | None = None  # the task whose transaction is open
+        self._savepoints = 0  # how deep the owner's nested transactions are
         self.path = path
 
     @classmethod
@@ -121,11 +129,21 @@ class Database:
             current = migration.version
         return current
 
+    def _owns_transaction(self) -> bool:
+        return self._owner is not None and self._owner is asyncio.current_task()
+
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
-        """`async with db.transaction() as conn:` commits on success and rolls back on error."""
+        """`async with db.transaction() as conn:` commits on success and rolls back on error. Opened
+        inside the same task's transaction, it is a savepoint: an error undoes only what it did, and
+        nothing is committed before the outermost transaction ends."""
+        if self._owns_transaction():
+            async with self._savepoint():
+                yield self._connection
+            return
         async with self._lock:
             await self._connection.execute("BEGIN IMMEDIATE")
+            self._owner = asyncio.current_task()
             try:
                 yield self._connection
             except BaseException:
@@ -133,15 +151,43 @@ class Database:
                 raise
             else:
                 await self._connection.execute("COMMIT")
+            finally:
+                self._owner = None
+
+    @asynccontextmanager
+    async def _savepoint(self) -> AsyncIterator[None]:
+        self._savepoints += 1
+        name = f"nested_{self._savepoints}"
+        await self._connection.execute(f"SAVEPOINT {name}")
+        try:
+            yield
+        except BaseException:
+            if self._connection.in_transaction:  # some errors end the whole transaction themselves
+                await self._connection.execute(f"ROLLBACK TO {name}")
+                await self._connection.execute(f"RELEASE {name}")
+            raise
+        else:
+            await self._connection.execute(f"RELEASE {name}")
+        finally:
+            self._savepoints -= 1
 
     async def execute(self, sql: str, params: Iterable[Any] = ()) -> None:
         async with self.transaction() as connection:
             await connection.execute(sql, tuple(params))
 
     async def fetchone(self, sql: str, params: Iterable[Any] = ()) -> aiosqlite.Row | None:
-        async with self._lock, self._connection.execute(sql, tuple(params)) as cursor:
+        async with self._reading(), self._connection.execute(sql, tuple(params)) as cursor:
             return await cursor.fetchone()
 
     async def fetchall(self, sql: str, params: Iterable[Any] = ()) -> list[aiosqlite.Row]:
-        async with self._lock, self._connection.execute(sql, tuple(params)) as cursor:
+        async with self._reading(), self._connection.execute(sql, tuple(params)) as cursor:
             return list(await cursor.fetchall())
+
+    @asynccontextmanager
+    async def _reading(self) -> AsyncIterator[None]:
+        """The lock, unless this task's transaction holds it: then the read sees that transaction."""
+        if self._owns_transaction():
+            yield
+        else:
+            async with self._lock:
+                yield
