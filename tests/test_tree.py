@@ -7,6 +7,7 @@ from unittest.mock import create_autospec
 import discord
 from discord import app_commands
 
+from bot.core.errors import NotFound
 from bot.core.tree import HeartTree, user_message
 
 
@@ -33,3 +34,31 @@ def test_known_errors_have_short_answers() -> None:
     assert user_message(missing) == "You need the Manage Server permission to use this command."
     assert user_message(app_commands.NoPrivateMessage()) == "This command only works in a server, not in DMs."
     assert user_message(RuntimeError("boom")) is None
+
+
+class EpisodeOption(app_commands.Transformer):
+    async def transform(self, interaction: discord.Interaction, value: str) -> str:
+        raise NotImplementedError
+
+
+def _failed_transform(value: str, cause: Exception) -> app_commands.TransformerError:
+    """What discord.py raises when an option's Transformer fails: the TransformerError, from the cause."""
+    try:
+        try:
+            raise cause
+        except Exception as error:
+            raise app_commands.TransformerError(
+                value, discord.AppCommandOptionType.string, EpisodeOption()
+            ) from error
+    except app_commands.TransformerError as wrapped:
+        return wrapped
+
+
+def test_a_transformers_own_explanation_is_the_answer() -> None:
+    explained = NotFound("There's no episode S9E1: each of the 3 seasons has 8 episodes (S1E1 to S3E8).")
+    assert user_message(_failed_transform("S9E1", explained)) == str(explained)
+
+
+def test_an_option_that_failed_otherwise_is_not_understood() -> None:
+    failed = _failed_transform("soonish", ValueError("not a time"))
+    assert user_message(failed) == "I couldn't understand 'soonish' for that option."

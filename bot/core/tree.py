@@ -28,6 +28,8 @@ def user_message(error: Exception) -> str | None:
     """The answer for a known kind of error, or None when the error is unexpected."""
     if isinstance(error, app_commands.CommandInvokeError):
         error = error.original
+    if isinstance(error, app_commands.TransformerError) and isinstance(error.__cause__, UserFacingError):
+        error = error.__cause__  # an option's Transformer explained the mistake itself (discord.py wraps it)
     if isinstance(error, UserFacingError):
         return str(error)
     if isinstance(error, app_commands.MissingPermissions):
