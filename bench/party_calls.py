@@ -134,7 +134,7 @@ async def run(members: int) -> tuple[dict[str, Counter[str]], dict[str, Any], li
                     await sandbox.idle()
 
             await steps.run("RSVPs", rsvps)
-            party = (await parties.repository.upcoming(sandbox.guild.id, sandbox.now()))[0]
+            party = (await parties.upcoming(sandbox.guild.id))[0]
             offsets = await parties.reminder_offsets(sandbox.guild.id)
             moments = [(f"remind {m}m", party.start - timedelta(minutes=m)) for m in offsets]
             for name, moment in [*moments, ("start", party.start), ("end", party.end)]:

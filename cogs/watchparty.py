@@ -77,7 +77,7 @@ class WatchParty(commands.GroupCog, group_name="watchparty"):
         }
         for event, handler in handlers.items():
             self.bot.timers.register(event, handler)
-        if dropped := await self.parties.repository.delete_drafts():
+        if dropped := await self.parties.drop_drafts():
             log.warning("Dropped %d watch parties left half-created by an interrupted start", dropped)
 
     async def cog_unload(self) -> None:
@@ -189,7 +189,7 @@ class WatchParty(commands.GroupCog, group_name="watchparty"):
         try:
             party = await self._publish(guild, target, party, plan)
         except BaseException:
-            await self.parties.repository.delete(party.id)
+            await self.parties.discard(party)
             raise
         lines = [
             f"Watch party #{party.id} is planned in {target.mention}: **{codes(party.first, party.last)}**, "
@@ -257,12 +257,12 @@ class WatchParty(commands.GroupCog, group_name="watchparty"):
         guild_id = request.interaction.guild_id
         assert guild_id is not None
         now = self.bot.clock.now()
-        parties = await self.parties.repository.upcoming(guild_id, now)
+        parties = await self.parties.upcoming(guild_id)
         if not parties:
             return paging.Page("No watch parties coming up. `/watchparty create` plans one.")
         lines = []
         for party in parties:
-            going = (await self.parties.repository.counts(party.id))[Rsvp.GOING]
+            going = (await self.parties.counts(party))[Rsvp.GOING]
             when = "on now" if party.started(now) else format_dt(party.start, "R")
             title = f" · {quote(party.title, 60)}" if party.title else ""
             lines.append(
@@ -277,7 +277,7 @@ class WatchParty(commands.GroupCog, group_name="watchparty"):
     async def info(self, interaction: discord.Interaction, party_id: int) -> None:
         """One watch party, who is coming, and your answer to it."""
         party = await self.parties.get(interaction.guild_id, party_id)
-        answers = await self.parties.repository.rsvps(party.id)
+        answers = await self.parties.answers(party)
         answer = answers.get(interaction.user.id)
         lines = [f"Your answer: **{LABELS[answer] if answer else 'none yet'}**"]
         lines += who_answered(answers)
@@ -393,7 +393,7 @@ class WatchParty(commands.GroupCog, group_name="watchparty"):
         stored = await self.bot.timezones.get(interaction.user.id)
         where = zone(stored or "UTC")
         choices = []
-        for party in await self.parties.repository.upcoming(interaction.guild_id, self.bot.clock.now()):
+        for party in await self.parties.upcoming(interaction.guild_id):
             local = party.start.astimezone(where)
             name = f"#{party.id} · {codes(party.first, party.last)} · {local:%a %d %b %H:%M} {local.tzname()}"
             if current.strip().lstrip("#") in name:
@@ -462,7 +462,7 @@ class WatchParty(commands.GroupCog, group_name="watchparty"):
 
     async def on_notice(self, timer: Timer, late: bool) -> None:
         """Attendees hear of an edit or a cancellation (a timer, so it survives failures and restarts)."""
-        party = await self.parties.repository.get(timer.payload["party"])
+        party = await self.parties.find(timer.payload["party"])
         if party is None or party.revision != timer.payload["revision"] or party.ended(self.bot.clock.now()):
             return  # a later change tells them everything at once
         episodes = codes(party.first, party.last)

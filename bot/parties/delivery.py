@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 import discord
 
 from bot.parties.posts import chunks, only_these
-from bot.parties.repository import DMS_REFUSED, Party
+from bot.parties.repository import Party
 
 if TYPE_CHECKING:
     from bot.core.app import HeartBot
@@ -44,17 +44,17 @@ class Delivery:
     ) -> None:
         """`text(in_dm)` to `audience`. The thread message goes out even with no one to mention: it is the
         party's record of the step for whoever reads the thread."""
-        repository = self.bot.parties.repository
-        done = await repository.delivered(party, step)
-        refused = await repository.delivered(party, DMS_REFUSED)  # asked once per party, not at every step
-        by_dm, in_thread = await self.bot.parties.split_by_preference([u for u in audience if u not in done])
+        parties = self.bot.parties
+        done = await parties.delivered(party, step)
+        refused = await parties.refused_dms(party)
+        by_dm, in_thread = await parties.split_by_preference([u for u in audience if u not in done])
         for user_id in by_dm:
             if user_id in refused:
                 in_thread.append(user_id)
             elif await self._dm(user_id, text(True), view):
-                await repository.mark_delivered(party, step, [user_id])
+                await parties.mark_delivered(party, step, [user_id])
             else:
-                await repository.mark_delivered(party, DMS_REFUSED, [user_id])
+                await parties.mark_dms_refused(party, user_id)
                 in_thread.append(user_id)
         if THREAD in done and not in_thread:
             return
@@ -68,7 +68,7 @@ class Delivery:
             except discord.NotFound:
                 log.warning("Watch party %s: its thread is gone, so %s was not posted", party.id, step)
                 return
-            await repository.mark_delivered(party, step, [THREAD, *group] if first else group)
+            await parties.mark_delivered(party, step, [THREAD, *group] if first else group)
             first = False
 
     async def _dm(self, user_id: int, text: str, view: Callable[[], discord.ui.View] | None) -> bool:

@@ -155,7 +155,7 @@ def watched_view(party: Party) -> discord.ui.View:
 
 
 async def announcement_for(bot: HeartBot, party: Party) -> discord.Embed:
-    counts = await bot.parties.repository.counts(party.id)
+    counts = await bot.parties.counts(party)
     reminders = await bot.parties.reminder_offsets(party.guild_id)
     return announcement(party, bot.parties.plan_of(party), counts, reminders, bot.clock.now())
 
@@ -226,7 +226,7 @@ class RsvpButton(
             await interaction.response.send_message(f"Watch party #{party.id} {ended}.", ephemeral=True)
             return
         previous = await bot.parties.rsvp(party, interaction.user.id, self.choice)
-        via = await bot.parties.repository.notify_via(interaction.user.id)
+        via = await bot.parties.notify_via(interaction.user.id)
         answer = _answer(party, self.choice, await bot.parties.reminders_ahead(party), via, bot.clock.now())
         if previous is self.choice:
             await interaction.response.send_message(
@@ -261,7 +261,7 @@ class MarkWatchedButton(
     @answers_errors
     async def callback(self, interaction: discord.Interaction) -> None:
         bot = bot_of(interaction)
-        party = await bot.parties.repository.get(self.party_id)
+        party = await bot.parties.find(self.party_id)
         if party is None:
             await interaction.response.send_message("That watch party no longer exists.", ephemeral=True)
             return

@@ -16,7 +16,15 @@ from bot.canon.search import CanonIndex
 from bot.core.clock import Clock
 from bot.core.errors import BadInput, UserFacingError
 from bot.core.timers import TimerDispatcher
-from bot.parties.repository import NotifyVia, Party, PartyRepository, PartySettings, Rsvp, Status
+from bot.parties.repository import (
+    DMS_REFUSED,
+    NotifyVia,
+    Party,
+    PartyRepository,
+    PartySettings,
+    Rsvp,
+    Status,
+)
 from bot.times.when import read_duration
 
 DEFAULT_REMINDERS = (60, 10)  # minutes before the start
@@ -167,10 +175,16 @@ def describe_offsets(offsets: tuple[int, ...]) -> str:
 
 class PartyService:
     def __init__(self, repository: PartyRepository, index: CanonIndex, timers: TimerDispatcher, clock: Clock):
-        self.repository = repository
+        self._repository = repository
         self._index = index
         self._timers = timers
         self._clock = clock
+
+    @property
+    def repository(self) -> PartyRepository:
+        """Only for cogs/config.py and cogs/privacy.py until they use the methods below (set_manager_role,
+        with_threads, export_member); nothing else may reach the storage."""
+        return self._repository
 
     def plan(self, text: str) -> Plan:
         return plan_episodes(self._index, text)
@@ -185,12 +199,12 @@ class PartyService:
         (and so reminded) until they answer otherwise."""
         now = self._clock.now()
         check_start(start, now)
-        if await self.repository.count_not_started(guild_id, now) >= PER_SERVER:
+        if await self._repository.count_not_started(guild_id, now) >= PER_SERVER:
             raise UserFacingError(
                 f"This server already has {PER_SERVER} parties coming up, the most it can have. "
                 "Try again once one has started or been cancelled."
             )
-        if await self.repository.count_not_started(guild_id, now, host_id) >= PER_MEMBER:
+        if await self._repository.count_not_started(guild_id, now, host_id) >= PER_MEMBER:
             raise UserFacingError(
                 f"You're already hosting {PER_MEMBER} parties that haven't started, the most one member can "
                 "host at once. `/watchparty list` shows them; cancel one to plan another."
@@ -207,10 +221,18 @@ class PartyService:
             end=start + timedelta(minutes=plan.minutes),
             status=Status.DRAFT,
         )
-        return await self.repository.create_draft(party, now)
+        return await self._repository.create_draft(party, now)
+
+    async def discard(self, draft: Party) -> None:
+        """A draft whose announcement could not be posted: as if it had never been planned."""
+        await self._repository.delete(draft.id)
+
+    async def drop_drafts(self) -> int:
+        """Drafts left by a start that was interrupted (their announcement never went out); how many."""
+        return await self._repository.delete_drafts()
 
     async def publish(self, party: Party, *, message_id: int, thread_id: int, event_id: int | None) -> Party:
-        await self.repository.publish(party.id, message_id, thread_id, event_id)
+        await self._repository.publish(party.id, message_id, thread_id, event_id)
         published = replace(
             party, status=Status.UPCOMING, message_id=message_id, thread_id=thread_id, event_id=event_id
         )
@@ -218,7 +240,7 @@ class PartyService:
         return published
 
     async def reminder_offsets(self, guild_id: int) -> tuple[int, ...]:
-        stored = (await self.repository.settings(guild_id)).reminder_minutes
+        stored = (await self._repository.settings(guild_id)).reminder_minutes
         return DEFAULT_REMINDERS if stored is None else stored
 
     async def reminders_ahead(self, party: Party) -> tuple[int, ...]:
@@ -249,43 +271,82 @@ class PartyService:
 
     async def current(self, party_id: int, revision: int) -> Party | None:
         """The party a timer was set for, if it is still planned as it was then."""
-        party = await self.repository.get(party_id)
+        party = await self._repository.get(party_id)
         if party is None or party.status is not Status.UPCOMING or party.revision != revision:
             return None
         return party
 
+    async def find(self, party_id: int) -> Party | None:
+        """The party with this number in any state (a button or a timer names it), or None once it's gone."""
+        return await self._repository.get(party_id)
+
     async def get(self, guild_id: int | None, party_id: int) -> Party:
-        party = await self.repository.get(party_id)
+        party = await self._repository.get(party_id)
         if party is None or party.guild_id != guild_id or party.status is Status.DRAFT:
             raise BadInput(
                 f"There's no watch party #{party_id} in this server. `/watchparty list` shows them."
             )
         return party
 
+    async def upcoming(self, guild_id: int) -> list[Party]:
+        """The server's published parties not yet over, soonest first."""
+        return await self._repository.upcoming(guild_id, self._clock.now())
+
+    async def with_threads(self, guild_id: int) -> list[Party]:
+        """The server's parties that opened a thread, oldest first, whether or not they are over."""
+        return await self._repository.with_threads(guild_id)
+
     async def settings(self, guild_id: int) -> PartySettings:
-        return await self.repository.settings(guild_id)
+        return await self._repository.settings(guild_id)
+
+    async def set_manager_role(self, guild_id: int, role_id: int | None) -> None:
+        await self._repository.set_manager_role(guild_id, role_id)
 
     async def may_manage(self, party: Party, user_id: int, role_ids: list[int], manages_server: bool) -> bool:
         """The host, a member with the server's party-manager role, or one with Manage Server or Manage
         Events (`manages_server`). A party whose host erased their data is left to the latter two."""
         if (party.host_id is not None and user_id == party.host_id) or manages_server:
             return True
-        manager_role = (await self.repository.settings(party.guild_id)).manager_role_id
+        manager_role = (await self._repository.settings(party.guild_id)).manager_role_id
         return manager_role is not None and manager_role in role_ids
 
     async def rsvp(self, party: Party, user_id: int, choice: Rsvp) -> Rsvp | None:
-        return await self.repository.set_rsvp(party.id, user_id, choice, self._clock.now())
+        return await self._repository.set_rsvp(party.id, user_id, choice, self._clock.now())
+
+    async def answers(self, party: Party) -> dict[int, Rsvp]:
+        """Every member's answer, in the order they answered."""
+        return await self._repository.rsvps(party.id)
+
+    async def counts(self, party: Party) -> dict[Rsvp, int]:
+        return await self._repository.counts(party.id)
+
+    async def notify_via(self, user_id: int) -> NotifyVia:
+        return await self._repository.notify_via(user_id)
 
     async def attendees(self, party: Party) -> list[int]:
         """Who answered Going or Maybe, in the order they answered."""
         return [
-            user for user, choice in (await self.repository.rsvps(party.id)).items() if choice is not Rsvp.NO
+            user for user, choice in (await self._repository.rsvps(party.id)).items() if choice is not Rsvp.NO
         ]
 
     async def split_by_preference(self, user_ids: list[int]) -> tuple[list[int], list[int]]:
         """(by DM, in the thread)."""
-        by_dm = await self.repository.dm_preferring(user_ids)
+        by_dm = await self._repository.dm_preferring(user_ids)
         return [u for u in user_ids if u in by_dm], [u for u in user_ids if u not in by_dm]
+
+    async def delivered(self, party: Party, step: str) -> set[int]:
+        """Who already has this revision's `step` (the thread message itself is recorded under 0)."""
+        return await self._repository.delivered(party, step)
+
+    async def mark_delivered(self, party: Party, step: str, user_ids: list[int]) -> None:
+        await self._repository.mark_delivered(party, step, user_ids)
+
+    async def refused_dms(self, party: Party) -> set[int]:
+        """Members whose DMs Discord refused for this party: asked once per party, not at every step."""
+        return await self._repository.delivered(party, DMS_REFUSED)
+
+    async def mark_dms_refused(self, party: Party, user_id: int) -> None:
+        await self._repository.mark_delivered(party, DMS_REFUSED, [user_id])
 
     async def edit(
         self, party: Party, *, plan: Plan | None, start: datetime | None, title: str | None
@@ -308,7 +369,7 @@ class PartyService:
         )
         if not Change.between(party, changed).anything:
             raise BadInput(f"That's how watch party #{party.id} already is, so nothing changed.")
-        saved = await self.repository.update(changed)
+        saved = await self._repository.update(changed)
         await self.schedule(saved)
         return saved
 
@@ -316,7 +377,7 @@ class PartyService:
         """Attendees hear of this revision's edit (`change`) or cancellation, by a timer so that it
         survives failures and restarts; `by`, who made it, already knows (recorded as told, which
         /privacy delete erases with the member's other deliveries)."""
-        await self.repository.mark_delivered(party, NOTICE_STEP, [by])
+        await self._repository.mark_delivered(party, NOTICE_STEP, [by])
         extra = {"change": change.to_json()} if change is not None else {}
         await self._timers.schedule(
             NOTICE, self._clock.now(), party=party.id, revision=party.revision, **extra
@@ -327,17 +388,17 @@ class PartyService:
             raise BadInput(f"Watch party #{party.id} is already cancelled.")
         if party.ended(self._clock.now()):
             raise BadInput(f"Watch party #{party.id} has already ended.")
-        await self.repository.cancel(party.id)
+        await self._repository.cancel(party.id)
         return replace(party, status=Status.CANCELLED, revision=party.revision + 1)
 
     async def set_reminders(self, guild_id: int, minutes: tuple[int, ...]) -> int:
         """New offsets for the server; parties not yet started are rescheduled. Returns how many."""
-        await self.repository.set_reminders(guild_id, minutes)
+        await self._repository.set_reminders(guild_id, minutes)
         now = self._clock.now()
         moved = 0
-        for party in await self.repository.upcoming(guild_id, now):
+        for party in await self._repository.upcoming(guild_id, now):
             if not party.started(now):
-                await self.repository.update(party)
+                await self._repository.update(party)
                 await self.schedule(replace(party, revision=party.revision + 1))
                 moved += 1
         return moved
@@ -345,7 +406,7 @@ class PartyService:
     async def export_member(self, user_id: int) -> dict[str, Any]:
         """What /privacy export shows of the member's parties: `{"watch_parties": {...}}`, or nothing
         when all that is stored is the default (reminders in the thread; no answers, messages or hosting)."""
-        stored = await self.repository.export_member(user_id)
+        stored = await self._repository.export_member(user_id)
         defaults_only = stored["reminders_by"] == NotifyVia.THREAD.value and not any(
             value for key, value in stored.items() if key != "reminders_by"
         )
@@ -355,7 +416,7 @@ class PartyService:
         """Erase what parties store about a member; returns the published parties whose announcement must
         be re-rendered (their answer is off the count, or they are no longer named as the host)."""
         parties = [
-            await self.repository.get(party_id) for party_id in await self.repository.delete_member(user_id)
+            await self._repository.get(party_id) for party_id in await self._repository.delete_member(user_id)
         ]
         return [party for party in parties if party is not None and party.status is not Status.DRAFT]
 
@@ -364,4 +425,4 @@ class PartyService:
         return await self.erase_member(user_id)
 
     async def set_notify_via(self, user_id: int, via: NotifyVia) -> None:
-        await self.repository.set_notify_via(user_id, via)
+        await self._repository.set_notify_via(user_id, via)
