@@ -18,6 +18,7 @@ from bot.core.timers_repository import Timer
 from bot.core.tree import permission_names
 from bot.parties.delivery import Delivery
 from bot.parties.events import CANNOT, EventMirror, may_mirror
+from bot.parties.options import EpisodesOption
 from bot.parties.posts import (
     LABELS,
     MarkWatchedButton,
@@ -34,11 +35,10 @@ from bot.parties.posts import (
 )
 from bot.parties.repository import NotifyVia, Party, Rsvp, Status
 from bot.parties.service import END, NOTICE, NOTICE_STEP, REMINDER, START, Change, Plan, clean_title, codes
-from bot.times.when import Reading, read_when
+from bot.times.options import StartOption, TypedStart
 from bot.times.zones import zone
 from bot.ui import paging
 from bot.ui.text import quote
-from cogs import autocomplete
 
 if TYPE_CHECKING:
     from bot.core.app import HeartBot
@@ -86,27 +86,7 @@ class WatchParty(commands.GroupCog, group_name="watchparty"):
         for event in (REMINDER, START, END, NOTICE):
             self.bot.timers.unregister(event)
 
-    # -- reading what was typed ----------------------------------------------------------------------
-
-    async def _when(self, interaction: discord.Interaction, text: str) -> tuple[Reading, bool]:
-        """How the time was read (12/01 by the member's Discord language), and whether it was read in UTC
-        only because the member set no zone."""
-        stored = await self.bot.timezones.get(interaction.user.id)
-        where = zone(stored or "UTC")
-        reading = read_when(text, now=self.bot.clock.now(), where=where, locale=str(interaction.locale))
-        return reading, stored is None and reading.needed_zone
-
-    def _read_as(self, text: str, reading: Reading, assumed_utc: bool) -> list[str]:
-        """The reply's lines that say how a typed time was read, so a member can catch a misreading."""
-        if not reading.needed_zone:
-            return []  # the picker, "in 2 hours", an ISO offset: the timestamp above says it all
-        described = reading.described(self.bot.clock.now())
-        first = (
-            f"I read {quote(text)} as UTC because you haven't set a time zone: {described}."
-            if assumed_utc
-            else f"I read {quote(text)} as {described}."
-        )
-        return [first, *reading.notes]
+    # -- checking what was typed ---------------------------------------------------------------------
 
     async def _title(self, guild_id: int, text: str | None) -> str:
         title = clean_title(text)
@@ -158,12 +138,11 @@ class WatchParty(commands.GroupCog, group_name="watchparty"):
         title="A name for the party (plain text, up to 80 characters)",
         channel="Where to announce it (this channel if left out)",
     )
-    @app_commands.autocomplete(episodes=autocomplete.episode_ranges)
     async def create(
         self,
-        interaction: discord.Interaction,
-        episodes: str,
-        start: str,
+        interaction: discord.Interaction[HeartBot],
+        episodes: app_commands.Transform[Plan, EpisodesOption],
+        start: app_commands.Transform[TypedStart, StartOption],
         title: str | None = None,
         channel: discord.TextChannel | None = None,
     ) -> None:
@@ -173,21 +152,18 @@ class WatchParty(commands.GroupCog, group_name="watchparty"):
         target = channel or interaction.channel
         if not isinstance(target, discord.TextChannel):
             raise BadInput("Parties are announced in a text channel: pick one with the `channel` option.")
-        plan = self.parties.plan(episodes)
-        reading, assumed_utc = await self._when(interaction, start)
-        moment = reading.moment
         self._check_channel(interaction, target)
         party = await self.parties.draft(
             guild_id=guild.id,
             channel_id=target.id,
             host_id=interaction.user.id,
             title=await self._title(guild.id, title),
-            plan=plan,
-            start=moment,
+            plan=episodes,
+            start=start.moment,
         )
         await interaction.response.defer(ephemeral=True, thinking=True)
         try:
-            party = await self._publish(guild, target, party, plan)
+            party = await self._publish(guild, target, party, episodes)
         except BaseException:
             await self.parties.discard(party)
             raise
@@ -196,8 +172,8 @@ class WatchParty(commands.GroupCog, group_name="watchparty"):
             f"{format_dt(party.start, 'F')} ({format_dt(party.start, 'R')}). You're counted as Going, so "
             "you're reminded too; the buttons on the announcement change your answer."
         ]
-        lines += self._read_as(start, reading, assumed_utc)
-        if assumed_utc:
+        lines += start.read_as(self.bot.clock.now())
+        if start.assumed_utc:
             lines.append(
                 f"If that's wrong, `/timezone set` and then `/watchparty edit id:{party.id} start:...` put "
                 "it right."
@@ -300,13 +276,12 @@ class WatchParty(commands.GroupCog, group_name="watchparty"):
         title="A new name",
     )
     @app_commands.rename(party_id="id")
-    @app_commands.autocomplete(episodes=autocomplete.episode_ranges)
     async def edit(
         self,
-        interaction: discord.Interaction,
+        interaction: discord.Interaction[HeartBot],
         party_id: int,
-        start: str | None = None,
-        episodes: str | None = None,
+        start: app_commands.Transform[TypedStart, StartOption] | None = None,
+        episodes: app_commands.Transform[Plan, EpisodesOption] | None = None,
         title: str | None = None,
     ) -> None:
         """Change a party's time, episodes or title (host, party managers, Manage Server)."""
@@ -314,11 +289,9 @@ class WatchParty(commands.GroupCog, group_name="watchparty"):
             raise BadInput("Say what to change: `start`, `episodes` or `title`.")
         assert interaction.guild_id is not None
         party = await self._managed(interaction, party_id)
-        plan = self.parties.plan(episodes) if episodes is not None else None
-        reading, assumed_utc = await self._when(interaction, start) if start is not None else (None, False)
-        moment = reading.moment if reading is not None else None
+        moment = start.moment if start is not None else None
         new_title = await self._title(interaction.guild_id, title) if title is not None else None
-        changed = await self.parties.edit(party, plan=plan, start=moment, title=new_title)
+        changed = await self.parties.edit(party, plan=episodes, start=moment, title=new_title)
         await interaction.response.defer(ephemeral=True, thinking=True)
         if changed.thread_id is not None and changed.last != party.last:
             await self.bot.spoiler_levels.set_channel(changed.guild_id, changed.thread_id, changed.last)
@@ -335,7 +308,7 @@ class WatchParty(commands.GroupCog, group_name="watchparty"):
             if change.matters
             else "I noted it in the party's thread without pinging anyone."
         )
-        read_as = self._read_as(start, reading, assumed_utc) if start and reading else []
+        read_as = start.read_as(self.bot.clock.now()) if start is not None else []
         await interaction.followup.send(
             "\n".join(
                 [

@@ -12,7 +12,7 @@ from bot.sandbox.harness import Actor, RunningBot
 from bot.sandbox.observe import Observation
 from bot.sandbox.server import Sandbox
 from bot.sandbox.world import Interaction
-from bot.spoilers.render import visible_text
+from bot.spoilers.markdown import visible_text
 
 ANNOUNCED = "Watch party #"
 
@@ -493,3 +493,15 @@ async def test_without_event_permissions_the_host_is_told(alice: Actor, sandbox:
     reply = await create(alice)
     assert "isn't in the server's Events list: I need the Create Events" in reply.content
     assert sandbox.scheduled_events == {}
+
+
+async def test_the_episodes_option_suggests_an_episode_then_where_a_range_ends(
+    alice: Actor, sandbox: Sandbox
+) -> None:
+    first = await sandbox.autocomplete("alice", "watchparty create episodes:S2E1")
+    assert [choice["value"] for choice in first] == ["S2E1"]
+    ends = await sandbox.autocomplete("alice", "watchparty create episodes:S2E1-")
+    assert ends
+    assert all(choice["value"].startswith("S2E1-") for choice in ends)
+    assert "S2E1-S1E8" not in [choice["value"] for choice in ends]  # a range never runs backwards
+    assert await sandbox.autocomplete("alice", "watchparty edit id:1 episodes:nonsense-S2E2") == []
