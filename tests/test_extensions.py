@@ -7,6 +7,7 @@ import re
 import sys
 from pathlib import Path
 
+import discord
 import pytest
 from discord import app_commands
 
@@ -86,6 +87,22 @@ def test_only_the_shield_asks_for_a_privileged_intent() -> None:
     assert intents.message_content  # the shield; the bot starts without it where it is not enabled
     assert not intents.members
     assert not intents.presences
+
+
+async def test_discord_py_voice_warnings_are_dropped_and_its_other_warnings_kept(
+    settings: Settings,
+    db: Database,
+    canon: Canon,
+    caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # As in a fresh process without the voice libraries: the first client discord.py makes warns about them.
+    monkeypatch.setattr(discord.VoiceClient, "warn_nacl", True)
+    monkeypatch.setattr(discord.VoiceClient, "warn_dave", True)
+    with caplog.at_level(logging.WARNING, logger="discord.client"):
+        HeartBot(settings=settings, db=db, canon=canon)
+        logging.getLogger("discord.client").warning("something else")
+    assert [r.getMessage() for r in caplog.records if r.name == "discord.client"] == ["something else"]
 
 
 def test_readme_invite_link_asks_for_the_documented_permissions() -> None:

@@ -16,6 +16,7 @@ from bot.core.clock import Clock, SystemClock
 from bot.core.command_sync import sync_command_tree
 from bot.core.command_sync_repository import CommandSyncRepository
 from bot.core.database import Database
+from bot.core.logs import quiet_voice_warnings
 from bot.core.settings import Settings
 from bot.core.timers import TimerDispatcher
 from bot.core.timers_repository import TimerRepository
@@ -85,12 +86,13 @@ class HeartBot(commands.Bot):
         lexicon: Lexicon | None = None,
         **options: Any,
     ) -> None:
-        # The bot never joins voice: spare the host discord.py's warnings about missing voice libraries.
-        discord.VoiceClient.warn_nacl = discord.VoiceClient.warn_dave = False
+        quiet_voice_warnings()
+        # Kept so connect can drop message content if Discord refuses it: discord.py identifies with these.
+        self._gateway_intents = required_intents()
         super().__init__(
             command_prefix=commands.when_mentioned,
             help_command=None,
-            intents=required_intents(),
+            intents=self._gateway_intents,
             tree_cls=HeartTree,
             owner_ids=set(settings.owner_ids),
             # Nothing the bot posts pings anyone unless a feature opts in explicitly.
@@ -118,7 +120,7 @@ class HeartBot(commands.Bot):
     @property
     def shield_available(self) -> bool:
         """The shield needs the message-content intent, which the application may not have enabled."""
-        return self._connection.intents.message_content
+        return self.intents.message_content
 
     async def setup_hook(self) -> None:
         lexicon = self._lexicon or load_lexicon(self.canon)
@@ -158,13 +160,17 @@ class HeartBot(commands.Bot):
         try:
             await super().connect(reconnect=reconnect)
         except discord.PrivilegedIntentsRequired:
-            if not self._connection._intents.message_content:
+            if not self.intents.message_content:
+                raise
+            # discord.py offers no setter for a client's intents, but identifies with the Intents it was
+            # given: turn message content off there, and check through the public copy that it took.
+            self._gateway_intents.message_content = False
+            if self.intents.message_content:
                 raise
             log.warning(
                 "The application has not enabled the Message Content intent: starting without it, so the "
                 "spoiler shield is off (enable it in the Developer Portal, Bot tab, to use the shield)"
             )
-            self._connection._intents.message_content = False
             await super().connect(reconnect=reconnect)
 
     async def on_ready(self) -> None:

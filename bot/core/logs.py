@@ -23,6 +23,21 @@ class RedactSecrets(logging.Filter):
         return True
 
 
+class DropVoiceWarnings(logging.Filter):
+    """discord.py warns that voice needs PyNaCl and davey; the bot never joins voice, so neither matters."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not record.getMessage().endswith("voice will NOT be supported")
+
+
+_VOICE_WARNINGS = DropVoiceWarnings()
+
+
+def quiet_voice_warnings() -> None:
+    """Call before the first client is made, when discord.py logs them; a second call changes nothing."""
+    logging.getLogger("discord.client").addFilter(_VOICE_WARNINGS)
+
+
 def setup_logging(settings: Settings) -> None:
     handler = logging.StreamHandler()
     token = settings.discord_token.reveal() if settings.discord_token else ""
