@@ -52,10 +52,12 @@ class PersistentButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=
     """A button rebuilt from its custom id whenever it is pressed (the base itself matches nothing)."""
 
     custom_id_format: ClassVar[str]
+    custom_id_pattern: ClassVar[re.Pattern[str]]  # what discord.py matches a pressed button's whole id with
 
     def __init_subclass__(cls, *, custom_id: str, fields: Mapping[str, str]) -> None:
-        super().__init_subclass__(template=id_pattern(custom_id, fields))
         cls.custom_id_format = custom_id
+        cls.custom_id_pattern = re.compile(id_pattern(custom_id, fields))
+        super().__init_subclass__(template=cls.custom_id_pattern)
 
     def __init__(
         self,
@@ -67,7 +69,7 @@ class PersistentButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=
         **fields: object,
     ) -> None:
         custom_id = self.custom_id_format.format(**fields)
-        if len(custom_id) > CUSTOM_ID_LIMIT or not self.__discord_ui_compiled_template__.fullmatch(custom_id):
+        if len(custom_id) > CUSTOM_ID_LIMIT or not self.custom_id_pattern.fullmatch(custom_id):
             raise ValueError(f"{custom_id!r} is not a valid {type(self).__name__} id")
         super().__init__(
             discord.ui.Button(label=label, style=style, emoji=emoji, disabled=disabled, custom_id=custom_id)
