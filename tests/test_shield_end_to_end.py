@@ -264,3 +264,14 @@ async def test_originals_are_kept_for_thirty_days_only(
     await bob.click("Not a spoiler")
     answer = await bob.wait_to_see(lambda o: o.visible_to == "bob" and o.channel == "general")
     assert answer.content == "I no longer have the original of this message."
+
+
+async def test_spoiler_wrap_message_refuses_the_shields_own_repost(
+    sandbox: Sandbox, running: RunningBot, bob: Actor
+) -> None:
+    admin = await shield_on(sandbox)
+    await bob.say(SPOILER)
+    repost = await bob.wait_to_see(lambda o: o.author == "Bob" and o.action == "send")
+    interaction = await sandbox.apply("admin", "Spoiler-wrap message", sandbox.messages[repost.message])
+    refusal = await admin.reply_to(interaction)
+    assert refusal.content == "That message is from a bot or a webhook; I only wrap members' messages."

@@ -1,7 +1,8 @@
 """What the spoiler shield posts: wrapped reposts (in several parts when long), the author's words kept
 elsewhere when reposting fails, what it tells authors privately, and its reports to moderators.
 
-The Shield cog decides what to do with a message; this module delivers it. Every delivery failure is logged
+ShieldService decides what to do with a message and bot.shield.wrapping carries out a wrap; this module
+delivers what they post. Every delivery failure is logged
 with ids only, never message text.
 """
 
@@ -80,6 +81,14 @@ def repost_channel(channel: discord.abc.GuildChannel | discord.Thread) -> discor
     return channel  # type: ignore[return-value]
 
 
+def server_channel(message: discord.Message) -> discord.abc.GuildChannel | discord.Thread:
+    """The server channel (or thread) of a message the shield reads: it reads no DMs."""
+    channel = message.channel
+    if not isinstance(channel, discord.abc.GuildChannel | discord.Thread):
+        raise TypeError(f"message {message.id} is not in a server channel")
+    return channel
+
+
 def missing_for_repost(channel: discord.abc.GuildChannel | discord.Thread, me: discord.Member) -> list[str]:
     """The permissions wrapping needs in a channel that the bot lacks there."""
     permissions = repost_channel(channel).permissions_for(me)
@@ -127,6 +136,11 @@ class ShieldPoster:
         if decision.reveals is None:
             return "a message"
         return f"a spoiler from **{self.label(decision.reveals)}** ({words_for_moderators(decision.words)})"
+
+    def sentence(self, decision: ShieldDecision, message: discord.Message) -> str:
+        """What was found, by whom, where: the start of a report."""
+        finding = self.finding(decision)
+        return f"{finding[0].upper()}{finding[1:]} by {message.author.mention} in {message.jump_url}"
 
     # -- reposting ---------------------------------------------------------------------------------
 
@@ -182,18 +196,18 @@ class ShieldPoster:
                         wait=True,
                     )
             except discord.NotFound:
-                await self.bot.shield_store.forget_webhook(target.id)
+                await self.bot.shield.forget_webhook(target.id)
                 if attempt:
                     raise
         raise AssertionError("unreachable")
 
     async def webhook(self, channel: discord.TextChannel) -> discord.Webhook:
         """The bot's one webhook in a channel, made on first use."""
-        stored = await self.bot.shield_store.webhook(channel.id)
+        stored = await self.bot.shield.webhook(channel.id)
         if stored is not None:
             return discord.Webhook.partial(stored.webhook_id, stored.token, client=self.bot)
         webhook = await channel.create_webhook(name=WEBHOOK_NAME, reason="Reposting spoilers wrapped")
-        await self.bot.shield_store.save_webhook(StoredWebhook(channel.id, webhook.id, webhook.token or ""))
+        await self.bot.shield.save_webhook(StoredWebhook(channel.id, webhook.id, webhook.token or ""))
         return webhook
 
     async def edit_parts(
@@ -251,7 +265,7 @@ class ShieldPoster:
     ) -> str | None:
         """The author's words, wrapped, sent to the author, or failing that to the log channel: "dm", "log",
         or None when they could be kept nowhere."""
-        where = message.channel.mention  # type: ignore[union-attr]
+        where = server_channel(message).mention
         to_author = (
             f"I removed your message in {where}{self.because(decision)}, and I couldn't repost it wrapped "
             "just now. Here are your words with the spoiler wrapped, to post again if you like (spoiler tags "
@@ -264,7 +278,8 @@ class ShieldPoster:
             f"wrapped failed ({failure}) and I couldn't send it to them privately, so here are their words, "
             "wrapped:"
         )
-        channel = await self.log_channel(message.guild)  # type: ignore[arg-type]
+        assert message.guild is not None  # the shield reads servers' messages only
+        channel = await self.log_channel(message.guild)
         if channel is not None and await self.send_all(
             channel, [to_moderators, *decision.parts], message.attachments
         ):
@@ -298,7 +313,7 @@ class ShieldPoster:
 
     # -- telling people ----------------------------------------------------------------------------
 
-    async def tell_author(self, author: discord.abc.User, text: str) -> bool:
+    async def tell_author(self, author: discord.User | discord.Member, text: str) -> bool:
         return await self.send_all(author, [text])
 
     async def log_channel(self, guild: discord.Guild) -> discord.TextChannel | None:

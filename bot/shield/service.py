@@ -14,12 +14,33 @@ from typing import Any, TypeVar
 
 from bot.canon import EpisodeCode
 from bot.canon.lexicon import Lexicon
+from bot.core.errors import BadInput
 from bot.progress.channel_levels import SpoilerLevelService
 from bot.shield.detector import wrap_spans
-from bot.shield.repository import GuildShield, ShieldMode, ShieldRepository, ShieldTerm, StoredRepost
+from bot.shield.repository import (
+    GuildShield,
+    MemberSpoiler,
+    ShieldMode,
+    ShieldRepository,
+    ShieldTerm,
+    StoredRepost,
+    StoredWebhook,
+)
 from bot.shield.semantic import ShieldReader
 from bot.spoilers import Detector, ServerTerm, Span, wrap
 from bot.spoilers.split import CONTENT_MAX, split_message, wrap_in_pieces
+
+
+@dataclass(frozen=True, slots=True)
+class PostedMessage:
+    """A message as the shield reads it: where it was posted, by whom, and its text."""
+
+    guild_id: int
+    channel_id: int
+    parent_id: int | None  # a thread's channel, which guards it
+    text: str
+    role_ids: frozenset[int] = frozenset()  # its author's
+    by_member: bool = True  # False for a bot's or a webhook's: the shield never reads its own reposts
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,28 +144,43 @@ class ShieldService:
         channels = (await self.settings(guild_id)).channels
         return channels.get(channel_id) or channels.get(parent_id or 0) or ShieldMode.OFF
 
-    async def decide(
-        self, guild_id: int, channel_id: int, parent_id: int | None, role_ids: frozenset[int], text: str
-    ) -> ShieldDecision | None:
-        """What to do about `text` posted in a channel, or None when it is fine there."""
-        settings = await self.settings(guild_id)
-        mode = await self.mode(guild_id, channel_id, parent_id)
-        if mode is ShieldMode.OFF or not text:
-            return None
-        if {channel_id, parent_id} & settings.exempt_channels or role_ids & settings.exempt_roles:
-            return None
-        level = await self._levels.channel_level(guild_id, channel_id, parent_id)
-        reader = await self.detector(guild_id)
-        decision = await _read(reader, text, partial(_decision, reader, mode, level, text))
-        return decision if decision.spans else None
+    async def decide(self, message: PostedMessage, *, requested: bool = False) -> ShieldDecision | None:
+        """What to wrap of a member's message in its channel: the one decision, for the listener and for
+        "Spoiler-wrap message".
 
-    async def decide_on_request(
-        self, guild_id: int, channel_id: int, parent_id: int | None, text: str
-    ) -> ShieldDecision:
-        """How to wrap a message someone asked to wrap: its spoilers, or all of it when none are found."""
+        The listener asks about every message: None leaves it be (a bot's or a webhook's, one with no text,
+        one in a channel the shield does not guard, an exempt channel's or role's, one with nothing beyond
+        the channel's level). Asked on request, the channel's mode and exemptions do not count, the answer is
+        always to wrap (all of the message when no spoiler is found in it), and a message it cannot wrap is a
+        UserFacingError saying why.
+        """
+        if not message.by_member:
+            if requested:
+                raise BadInput("That message is from a bot or a webhook; I only wrap members' messages.")
+            return None
+        if not message.text.strip():
+            if requested:
+                raise BadInput("That message has no text to wrap.")
+            return None
+        guild_id, channel_id, parent_id = message.guild_id, message.channel_id, message.parent_id
+        if requested:
+            mode = ShieldMode.WRAP
+        else:
+            mode = await self.mode(guild_id, channel_id, parent_id)
+            if mode is ShieldMode.OFF or await self._exempt(message):
+                return None
         level = await self._levels.channel_level(guild_id, channel_id, parent_id)
         reader = await self.detector(guild_id)
-        return await _read(reader, text, partial(_decision, reader, ShieldMode.WRAP, level, text, True))
+        text = message.text
+        decision = await _read(reader, text, partial(_decision, reader, mode, level, text, requested))
+        return decision if decision.spans or requested else None
+
+    async def _exempt(self, message: PostedMessage) -> bool:
+        settings = await self.settings(message.guild_id)
+        return bool(
+            {message.channel_id, message.parent_id} & settings.exempt_channels
+            or message.role_ids & settings.exempt_roles
+        )
 
     async def check_title(self, guild_id: int, parent_id: int, title: str) -> tuple[Span, ...]:
         """Spoilers in a thread title, which cannot be wrapped."""
@@ -205,6 +241,29 @@ class ShieldService:
 
     async def forget_repost(self, message_id: int) -> None:
         await self._repository.forget_repost(message_id)
+
+    # -- the webhook it reposts through, one a channel -----------------------------------------------
+
+    async def webhook(self, channel_id: int) -> StoredWebhook | None:
+        return await self._repository.webhook(channel_id)
+
+    async def save_webhook(self, webhook: StoredWebhook) -> None:
+        await self._repository.save_webhook(webhook)
+
+    async def forget_webhook(self, channel_id: int) -> None:
+        await self._repository.forget_webhook(channel_id)
+
+    # -- members' own spoilers, behind a Reveal button -----------------------------------------------
+
+    async def share_spoiler(
+        self, guild_id: int, author_id: int, text: str, reveals: EpisodeCode, at: datetime
+    ) -> int:
+        """Keep a member's /spoiler; its id goes into the Reveal button."""
+        return await self._repository.add_spoiler(guild_id, author_id, text, reveals, at)
+
+    async def spoiler(self, spoiler_id: int) -> MemberSpoiler | None:
+        """A member's spoiler, or None once its author has erased their data."""
+        return await self._repository.spoiler(spoiler_id)
 
     # -- a member's own data, for /privacy ---------------------------------------------------------
 
