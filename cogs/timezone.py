@@ -24,7 +24,7 @@ class Timezone(commands.GroupCog, group_name="timezone"):
     @app_commands.command(name="set")
     @app_commands.describe(zone_name="Your city or zone: London, New York, Europe/Paris, India, UTC+2")
     @app_commands.rename(zone_name="zone")
-    async def set_(self, interaction: discord.Interaction, zone_name: str) -> None:
+    async def set_(self, interaction: discord.Interaction[HeartBot], zone_name: str) -> None:
         """Set your time zone, so times you type mean your local time."""
         now = self.bot.clock.now()
         found = read_zone(zone_name, now=now)  # a BadInput names the choices; nothing is stored then
@@ -34,11 +34,13 @@ class Timezone(commands.GroupCog, group_name="timezone"):
         await interaction.response.send_message(f"{text} {found.note}".strip(), ephemeral=True)
 
     @set_.autocomplete("zone_name")
-    async def _zones(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
+    async def _zones(
+        self, interaction: discord.Interaction[HeartBot], current: str
+    ) -> list[app_commands.Choice[str]]:
         return [app_commands.Choice(name=name, value=name) for name in zone_choices(current)]
 
     @app_commands.command(name="show")
-    async def show(self, interaction: discord.Interaction) -> None:
+    async def show(self, interaction: discord.Interaction[HeartBot]) -> None:
         """Show the time zone I read your times in."""
         stored = await self.bot.timezones.get(interaction.user.id)
         if stored is None:

@@ -100,7 +100,7 @@ class WatchParty(commands.GroupCog, group_name="watchparty"):
         return title
 
     @staticmethod
-    def _check_channel(interaction: discord.Interaction, channel: discord.TextChannel) -> None:
+    def _check_channel(interaction: discord.Interaction[HeartBot], channel: discord.TextChannel) -> None:
         member = interaction.user
         assert isinstance(member, discord.Member)
         theirs = channel.permissions_for(member)
@@ -114,7 +114,7 @@ class WatchParty(commands.GroupCog, group_name="watchparty"):
                 "there. A server admin can grant it in the channel settings; nothing was saved."
             )
 
-    async def _managed(self, interaction: discord.Interaction, party_id: int) -> Party:
+    async def _managed(self, interaction: discord.Interaction[HeartBot], party_id: int) -> Party:
         party = await self.parties.get(interaction.guild_id, party_id)
         member = interaction.user
         roles = [role.id for role in member.roles] if isinstance(member, discord.Member) else []
@@ -224,7 +224,7 @@ class WatchParty(commands.GroupCog, group_name="watchparty"):
             raise
 
     @app_commands.command(name="list")
-    async def list_(self, interaction: discord.Interaction) -> None:
+    async def list_(self, interaction: discord.Interaction[HeartBot]) -> None:
         """The watch parties coming up in this server."""
         await paging.send(interaction, LIST)
 
@@ -250,7 +250,7 @@ class WatchParty(commands.GroupCog, group_name="watchparty"):
     @app_commands.command(name="info")
     @app_commands.describe(party_id="The party's number (from /watchparty list)")
     @app_commands.rename(party_id="id")
-    async def info(self, interaction: discord.Interaction, party_id: int) -> None:
+    async def info(self, interaction: discord.Interaction[HeartBot], party_id: int) -> None:
         """One watch party, who is coming, and your answer to it."""
         party = await self.parties.get(interaction.guild_id, party_id)
         answers = await self.parties.answers(party)
@@ -322,7 +322,7 @@ class WatchParty(commands.GroupCog, group_name="watchparty"):
     @app_commands.command(name="cancel")
     @app_commands.describe(party_id="The party's number")
     @app_commands.rename(party_id="id")
-    async def cancel(self, interaction: discord.Interaction, party_id: int) -> None:
+    async def cancel(self, interaction: discord.Interaction[HeartBot], party_id: int) -> None:
         """Cancel a party (host, party managers, Manage Server); attendees are told."""
         party = await self._managed(interaction, party_id)
         cancelled = await self.parties.cancel(party)
@@ -343,7 +343,7 @@ class WatchParty(commands.GroupCog, group_name="watchparty"):
             app_commands.Choice(name="by DM", value="dm"),
         ]
     )
-    async def notify(self, interaction: discord.Interaction, how: app_commands.Choice[str]) -> None:
+    async def notify(self, interaction: discord.Interaction[HeartBot], how: app_commands.Choice[str]) -> None:
         """Choose whether reminders mention you in the party thread or come by DM."""
         await self.parties.set_notify_via(interaction.user.id, NotifyVia(how.value))
         if how.value == "dm":
@@ -359,7 +359,7 @@ class WatchParty(commands.GroupCog, group_name="watchparty"):
     @edit.autocomplete("party_id")
     @cancel.autocomplete("party_id")
     async def _party_ids(
-        self, interaction: discord.Interaction, current: str
+        self, interaction: discord.Interaction[HeartBot], current: str
     ) -> list[app_commands.Choice[int]]:
         if interaction.guild_id is None:
             return []

@@ -1,24 +1,23 @@
 """Watch parties on Discord: the announcement, its buttons, and the messages that reach attendees.
 
-Nothing here carries plot: a party is named by episode codes and titles only. The buttons are DynamicItems
-whose custom ids carry the party id, so they keep working after a restart.
+Nothing here carries plot: a party is named by episode codes and titles only. The buttons are
+PersistentButtons whose custom ids carry the party id, so they keep working after a restart.
 """
 
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Iterator
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Self
 
 import discord
 from discord.utils import format_dt  # <t:…> timestamps: each reader sees their own zone
 
-from bot.core.tree import answers_errors
 from bot.parties.repository import NotifyVia, Party, Rsvp, Status
 from bot.parties.service import Change, Plan, codes, describe_offsets
-from bot.ui.presenter import EMBED_COLOUR, bot_of
+from bot.ui.buttons import PersistentButton
+from bot.ui.presenter import EMBED_COLOUR
 
 if TYPE_CHECKING:
     from bot.core.app import HeartBot
@@ -32,6 +31,7 @@ STYLES = {
     Rsvp.NO: discord.ButtonStyle.secondary,
 }
 MENTIONS_PER_MESSAGE = 50  # well inside Discord's 2,000 characters with the text
+PARTY_ID = r"\d{1,12}"  # in the buttons' custom ids
 NAMES_SHOWN = 30  # per answer in /watchparty info: two lists of 30 mentions stay well inside 2,000
 
 
@@ -200,26 +200,22 @@ def _answer(party: Party, choice: Rsvp, ahead: tuple[int, ...], via: NotifyVia, 
 
 
 class RsvpButton(
-    discord.ui.DynamicItem[discord.ui.Button],
-    template=r"party:rsvp:(?P<id>\d{1,12}):(?P<choice>going|maybe|no)",
+    PersistentButton,
+    custom_id="party:rsvp:{party_id}:{choice}",
+    fields={"party_id": PARTY_ID, "choice": "going|maybe|no"},
 ):
+    """Going, Maybe or Can't under a party's announcement."""
+
     def __init__(self, party_id: int, choice: Rsvp) -> None:
-        super().__init__(
-            discord.ui.Button(
-                label=LABELS[choice], style=STYLES[choice], custom_id=f"party:rsvp:{party_id}:{choice.value}"
-            )
-        )
+        super().__init__(LABELS[choice], style=STYLES[choice], party_id=party_id, choice=choice.value)
         self.party_id, self.choice = party_id, choice
 
     @classmethod
-    async def from_custom_id(
-        cls, interaction: discord.Interaction, item: discord.ui.Button, match: re.Match[str]
-    ) -> RsvpButton:
-        return cls(int(match["id"]), Rsvp(match["choice"]))
+    def from_fields(cls, **fields: str) -> Self:
+        return cls(int(fields["party_id"]), Rsvp(fields["choice"]))
 
-    @answers_errors
-    async def callback(self, interaction: discord.Interaction) -> None:
-        bot = bot_of(interaction)
+    async def pressed(self, interaction: discord.Interaction[HeartBot]) -> None:
+        bot = interaction.client
         party = await bot.parties.get(interaction.guild_id, self.party_id)
         if party.status is Status.CANCELLED or party.ended(bot.clock.now()):
             ended = "was cancelled" if party.status is Status.CANCELLED else "has ended"
@@ -239,28 +235,27 @@ class RsvpButton(
 
 
 class MarkWatchedButton(
-    discord.ui.DynamicItem[discord.ui.Button],
-    template=r"party:watched:(?P<id>\d{1,12}):(?P<codes>S\dE\d(?:-S\dE\d)?)",
+    PersistentButton,
+    custom_id="party:watched:{party_id}:{episodes}",
+    fields={"party_id": PARTY_ID, "episodes": r"S\dE\d(?:-S\dE\d)?"},
 ):
+    """Under the end-of-party message: raises the member's progress to the party's last episode."""
+
     def __init__(self, party_id: int, episodes: str) -> None:
         super().__init__(
-            discord.ui.Button(
-                label=f"Mark {episodes} watched",
-                style=discord.ButtonStyle.success,
-                custom_id=f"party:watched:{party_id}:{episodes}",
-            )
+            f"Mark {episodes} watched",
+            style=discord.ButtonStyle.success,
+            party_id=party_id,
+            episodes=episodes,
         )
         self.party_id = party_id
 
     @classmethod
-    async def from_custom_id(
-        cls, interaction: discord.Interaction, item: discord.ui.Button, match: re.Match[str]
-    ) -> MarkWatchedButton:
-        return cls(int(match["id"]), match["codes"])
+    def from_fields(cls, **fields: str) -> Self:
+        return cls(int(fields["party_id"]), fields["episodes"])
 
-    @answers_errors
-    async def callback(self, interaction: discord.Interaction) -> None:
-        bot = bot_of(interaction)
+    async def pressed(self, interaction: discord.Interaction[HeartBot]) -> None:
+        bot = interaction.client
         party = await bot.parties.find(self.party_id)
         if party is None:
             await interaction.response.send_message("That watch party no longer exists.", ephemeral=True)
