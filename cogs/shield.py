@@ -17,8 +17,8 @@ from bot.core.errors import BadInput, UserFacingError
 from bot.core.timers_repository import Timer
 from bot.core.tree import permission_names
 from bot.shield.buttons import RestoreButton, SpoilerReveal
-from bot.shield.guard import ShieldGuard
 from bot.shield.posts import NO_PINGS, ShieldPoster, missing_for_repost, server_channel
+from bot.shield.responses import ShieldResponses
 from bot.shield.service import PostedMessage
 from bot.shield.wrapping import FORGET_ORIGINAL, ON_REQUEST, ShieldWrapper
 from cogs import autocomplete
@@ -50,7 +50,7 @@ class Shield(commands.Cog):
         self.bot = bot
         posts = ShieldPoster(bot)
         self.wrapper = ShieldWrapper(bot, posts)
-        self.responses = ShieldGuard(bot, posts, self.wrapper)
+        self.responses = ShieldResponses(bot, posts, self.wrapper)
         self.wrap_menu = app_commands.ContextMenu(name="Spoiler-wrap message", callback=self.wrap_on_demand)
 
     async def cog_load(self) -> None:

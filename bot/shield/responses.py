@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     from bot.core.app import HeartBot
 
 
-class ShieldGuard:
+class ShieldResponses:
     def __init__(self, bot: HeartBot, posts: ShieldPoster, wrapper: ShieldWrapper) -> None:
         self.bot = bot
         self.posts = posts
