@@ -25,9 +25,9 @@ async def test_a_pressed_button_is_rebuilt_from_its_custom_id() -> None:
         (RestoreButton, "shield:restore:77", "author_id"),
         (SpoilerReveal, "spoiler:show:9", "spoiler_id"),
     ):
-        match = kind.__discord_ui_compiled_template__.fullmatch(custom_id)
+        match = kind.custom_id_pattern.fullmatch(custom_id)
         assert match is not None
         rebuilt = await kind.from_custom_id(None, None, match)  # type: ignore[arg-type]
         assert rebuilt.custom_id == custom_id
         assert getattr(rebuilt, field) == int(custom_id.rsplit(":", 1)[1])
-    assert RestoreButton.__discord_ui_compiled_template__.fullmatch("shield:restore:x") is None
+    assert RestoreButton.custom_id_pattern.fullmatch("shield:restore:x") is None
