@@ -143,7 +143,7 @@ def _official(canon: Canon) -> PublicGroup:
 
 def _names(canon: Canon) -> frozenset[str]:
     """The lowercased words of every character's names and actor, but titles ("mr", "coach")."""
-    words = set()
+    words: set[str] = set()
     for character in canon.characters:
         for name in (character.name, character.actor, *character.aliases):
             words.update(lowered(word) for word in WORD.findall(name))
@@ -229,10 +229,10 @@ def load_bank(canon: Canon, path: Path = BANK_PATH) -> ShieldBank:
         beats[(episode, place)] = BankBeat(
             f"{str(episode).lower()}-{place}", episode, place, beat.reveals, tuple(dict.fromkeys(own + fan))
         )
-    for episode in canon.episodes:
-        for place in range(len(episode.beats)):
-            if (episode.code, place) not in beats:
-                problems.add("beats", f"{episode.code} beat {place} has no entry")
+    for listed in canon.episodes:
+        for place in range(len(listed.beats)):
+            if (listed.code, place) not in beats:
+                problems.add("beats", f"{listed.code} beat {place} has no entry")
     if problems.lines:
         raise BankError(problems.lines)
     ordered = tuple(sorted(beats.values(), key=lambda beat: (beat.episode, beat.index)))

@@ -61,6 +61,10 @@ _CACHE_SIZE = 8192  # sentences whose scores are remembered: chat repeats itself
 _CACHE_FORMAT = 1  # bump when what is cached changes
 
 
+# A sentence's scores: the best similarity per episode, the beat that reached it, and the best public one.
+_Scores = tuple[np.ndarray, tuple[str, ...], float]
+
+
 class SemanticUnavailable(RuntimeError):
     """The model or tokenizer is not the pinned file, or could not be loaded; the message says why."""
 
@@ -188,7 +192,7 @@ class SemanticReader:
         self._starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
         self._counts = counts
         self._public_start = int(counts.sum())
-        self._cache: OrderedDict[str, tuple[np.ndarray, tuple[str, ...], float]] = OrderedDict()
+        self._cache: OrderedDict[str, _Scores] = OrderedDict()
         self._lock = threading.Lock()
 
     # -- the bank --------------------------------------------------------------------------------------
@@ -245,12 +249,13 @@ class SemanticReader:
         """
         candidates = self.candidates(text, skip)
         with self._lock:
-            known = {s.prose: self._cache.get(s.prose) for s in candidates}
-        missing = [prose for prose, scores in known.items() if scores is None]
+            cached = {s.prose: self._cache.get(s.prose) for s in candidates}
+        missing = [prose for prose, scores in cached.items() if scores is None]
+        fresh: dict[str, _Scores] = {}
         if missing:  # outside the lock: the encoder may run in several threads at once
             rows = self.embedder.embed(missing) @ self._matrix.T
-            for prose, row in zip(missing, rows, strict=True):
-                known[prose] = self._score(row)
+            fresh = {prose: self._score(row) for prose, row in zip(missing, rows, strict=True)}
+        known = {prose: fresh[prose] if scores is None else scores for prose, scores in cached.items()}
         with self._lock:
             for prose, scores in known.items():
                 self._cache[prose] = scores
@@ -259,7 +264,7 @@ class SemanticReader:
                 self._cache.popitem(last=False)
         return tuple(SentenceScores(s.start, s.end, *known[s.prose]) for s in candidates)
 
-    def _score(self, row: np.ndarray) -> tuple[np.ndarray, tuple[str, ...], float]:
+    def _score(self, row: np.ndarray) -> _Scores:
         beats = row[: self._public_start]
         best = np.maximum.reduceat(beats, self._starts)
         hits = np.flatnonzero(beats >= np.repeat(best, self._counts))  # where each episode's best is
