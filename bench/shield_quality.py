@@ -22,6 +22,7 @@ from pathlib import Path
 from bot.canon import EpisodeCode, load_canon
 from bot.canon.lexicon import Lexicon, load_lexicon
 from bot.shield.detector import Detector
+from bot.shield.detector.reading import read
 from tests import fan_corpus
 
 LEVELS = (EpisodeCode(1, 8), EpisodeCode(2, 4), EpisodeCode(3, 2))
@@ -89,9 +90,10 @@ def miss_kind(detector: Detector, text: str, level: EpisodeCode) -> str:
     spans = detector.find(text)
     if spans:
         return "found, but dated at or before the reader's level"
-    message = detector._read(text)
-    named = any(slot in detector._name_slots for slot in message.positions)
-    rules = {number for slot in message.positions for number in detector._by_trigger.get(slot, ())}
+    lexicon = detector.compiled
+    message = read(text, lexicon)
+    named = any(slot in lexicon.name_slots for slot in message.positions)
+    rules = {number for slot in message.positions for number in lexicon.by_trigger.get(slot, ())}
     if not named:
         return "no name, ship or role word"
     if not rules:

@@ -13,8 +13,8 @@ import pytest
 from bench.shield_quality import Flags, Score, score
 from bot.canon import Canon, EpisodeCode
 from bot.canon.lexicon import load_lexicon
+from bot.shield.detector import Detector
 from bot.shield.semantic import load_shield_reader
-from bot.spoilers import Detector
 from tests import fan_corpus
 
 S1E8, S2E4 = EpisodeCode(1, 8), EpisodeCode(2, 4)

@@ -13,8 +13,9 @@ import pytest
 
 from bot.canon import Canon, EpisodeCode
 from bot.canon.lexicon import load_lexicon
+from bot.shield.detector import Detector
 from bot.shield.scan import scan_lines
-from bot.spoilers import NOTHING_WATCHED, Detector
+from bot.spoilers import NOTHING_WATCHED
 
 S2E4 = EpisodeCode(2, 4)
 

@@ -16,8 +16,9 @@ import pytest
 import bench.shield_quality
 from bot.canon import Canon, EpisodeCode
 from bot.canon.lexicon import load_lexicon
+from bot.shield.detector import Detector
 from bot.shield.scan import scan_lines
-from bot.spoilers import NOTHING_WATCHED, Detector, describe_level
+from bot.spoilers import NOTHING_WATCHED, describe_level
 
 CORPUS = Path(__file__).parent / "data" / "shield_corpus.toml"
 LEVELS = (EpisodeCode(1, 8), EpisodeCode(2, 4))

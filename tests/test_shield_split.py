@@ -6,7 +6,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.spoilers import spoilered_parts, visible_text
-from bot.spoilers.render import _tokens
+from bot.spoilers.markdown import tokens
 from bot.spoilers.split import split_message, split_text, wrap_in_pieces
 
 
@@ -95,7 +95,7 @@ def test_pieces_fit_keep_every_word_and_hide_exactly_what_was_hidden(
     text = " ".join(fragments)
     pieces = split_message(text, limit)
     if pieces is None:  # some construct was longer than the limit
-        assert any(t.end - t.start > limit for t in _tokens(text, links=True) if t.kind != "text")
+        assert any(t.end - t.start > limit for t in tokens(text, links=True) if t.kind != "text")
         return
     assert all(0 < len(piece) <= limit for piece in pieces)
     assert words(*pieces) == words(text)

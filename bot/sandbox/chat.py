@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from typing import Protocol, TextIO
 
 from bot.sandbox.observe import Observation
-from bot.spoilers.render import markup_regions
+from bot.spoilers.markdown import markup_regions
 
 HIDDEN = "[spoiler]"
 EMBED_BAR = "  ┃ "

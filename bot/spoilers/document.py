@@ -1,6 +1,6 @@
 """What services produce for the renderer: text in which every piece that could spoil carries its tag.
 
-Services decide what to say; only `bot.spoilers.render` decides what a given reader is shown.
+Services decide what to say; only the renderer (`bot.spoilers.layout`) decides what a given reader is shown.
 """
 
 from __future__ import annotations

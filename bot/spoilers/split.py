@@ -2,7 +2,7 @@
 
 A cut falls between paragraphs, lines, sentences or clauses where one lies in the second half of the room
 (so no piece is needlessly short), else between words, else anywhere in plain text. It never falls inside a
-||spoiler||, code, a link, a mention or an escape (Discord's markdown as bot.spoilers.render models it), nor
+||spoiler||, code, a link, a mention or an escape (Discord's markdown as bot.spoilers.markdown models it), nor
 inside a character sequence such as an emoji with a skin tone. Pure functions: no Discord, no database.
 """
 
@@ -11,7 +11,8 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from bot.spoilers.render import MARKER, _joins, _tokens, spoilered_parts, wrap
+from bot.spoilers.layout import joins_previous
+from bot.spoilers.markdown import spoilered_parts, tokens, without_spoiler_tags, wrap
 
 CONTENT_MAX = 2000  # Discord's limit on a message's content for bots and webhooks
 ZWJ = "\u200d"
@@ -47,7 +48,8 @@ def split_text(text: str, limit: int = CONTENT_MAX) -> list[str]:
 
 def wrap_in_pieces(text: str, limit: int = CONTENT_MAX) -> list[str]:
     """The whole text hidden, in pieces of at most `limit` characters that are each one spoiler."""
-    text = _unwrapped(text)  # its own spoilers go inside the one around each piece, so none is cut in two
+    # Its own spoilers go inside the one around each piece, so none is cut in two.
+    text = without_spoiler_tags(text)
     room = limit - _MARKERS
     while True:
         pieces = [wrap(piece) for piece in split_text(text, room)]
@@ -57,21 +59,13 @@ def wrap_in_pieces(text: str, limit: int = CONTENT_MAX) -> list[str]:
         room = max(1, room - over)  # wrapping added escapes and zero-width spaces: cut smaller pieces
 
 
-def _unwrapped(text: str) -> str:
-    """The text without its own spoiler tags (what they held stays)."""
-    return "".join(
-        text[t.start + len(MARKER) : t.end - len(MARKER)] if t.kind == "spoiler" else text[t.start : t.end]
-        for t in _tokens(text)
-    )
-
-
 def _spoilers(pieces: Sequence[str]) -> list[str]:
     return [inside for piece in pieces for inside in spoilered_parts(piece)]
 
 
 def _split(text: str, limit: int, *, keep_whole: bool) -> list[str] | None:
-    whole = [(t.start, t.end) for t in _tokens(text, links=True) if t.kind != "text"] if keep_whole else []
-    levels = [[cut for match in rule.finditer(text) if _free(cut := match.span(), whole)] for rule in _BREAKS]
+    whole = [(t.start, t.end) for t in tokens(text, links=True) if t.kind != "text"] if keep_whole else []
+    levels = [[gap for match in rule.finditer(text) if _free(gap := match.span(), whole)] for rule in _BREAKS]
     pieces = []
     start = len(text) - len(text.lstrip())
     while len(text) - start > limit:
@@ -110,4 +104,4 @@ def _hard_cut(text: str, start: int, limit: int, whole: Sequence[tuple[int, int]
 
 
 def _in_sequence(text: str, position: int) -> bool:
-    return position < len(text) and (_joins(text[position]) or text[position - 1] == ZWJ)
+    return position < len(text) and (joins_previous(text[position]) or text[position - 1] == ZWJ)

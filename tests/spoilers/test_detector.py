@@ -11,9 +11,9 @@ from hypothesis import strategies as st
 
 from bot.canon import Canon, EpisodeCode
 from bot.canon.lexicon import WORD, Lexicon, LexiconError, fold, load_lexicon
-from bot.shield.detector import REFERENCE_RULE, SERVER_TERM_RULE
-from bot.spoilers import NOTHING_WATCHED, Detector, ServerTerm, Span, spoilered_parts, visible_text
-from bot.spoilers.render import ZWSP, _tokens
+from bot.shield.detector import REFERENCE_RULE, SERVER_TERM_RULE, Detector, ServerTerm, Span
+from bot.spoilers import NOTHING_WATCHED, spoilered_parts, visible_text
+from bot.spoilers.markdown import ZWSP, tokens
 
 S1E8, S2E4, S2E5, S2E6 = EpisodeCode(1, 8), EpisodeCode(2, 4), EpisodeCode(2, 5), EpisodeCode(2, 6)
 
@@ -446,7 +446,7 @@ def words_only_inside(text: str, spans: list[Span]) -> set[str]:
 
     Links, code and existing spoilers are left as they are, even when a span runs across one.
     """
-    prose = [(t.start, t.end) for t in _tokens(text, links=True) if t.kind == "text"]
+    prose = [(t.start, t.end) for t in tokens(text, links=True) if t.kind == "text"]
     inside, outside = set(), set()
     for match in WORD.finditer(text):
         if any(start <= match.start() < end for start, end in prose):

@@ -19,14 +19,13 @@ from bot.spoilers import (
     Section,
     Tagged,
     describe_level,
-    render,
     render_pages,
     render_text,
     spoilered_parts,
     visible_text,
     wrap,
 )
-from bot.spoilers.render import FOOTER_ROOM
+from bot.spoilers.layout import FOOTER_ROOM
 
 S1E8, S2E3, S2E4, S2E5 = (EpisodeCode(1, 8), EpisodeCode(2, 3), EpisodeCode(2, 4), EpisodeCode(2, 5))
 ZWSP = "\u200b"
@@ -35,6 +34,12 @@ KISS = Tagged("Nick and Charlie kiss at the party", S2E4)
 
 def reader(level: EpisodeCode, mode: Mode = Mode.WRAP) -> Reader:
     return Reader(level=level, mode=mode)
+
+
+def one_page(document: Document, who: Reader) -> Rendered:
+    """The page a document short enough for one is rendered as."""
+    [page] = render_pages(document, who)
+    return page
 
 
 def as_embed(rendered: Rendered) -> dict[str, Any]:
@@ -65,26 +70,26 @@ SEASONS = Joined((Tagged("S1 ✓", S1E8), Tagged("S2 ✓", S2E4), Tagged("S3 ✗
 
 
 def test_each_part_of_a_joined_value_is_wrapped_on_its_own() -> None:
-    rendered = render(Document(Tagged("T"), "T", facts=(("Seasons", SEASONS),)), reader(S2E4))
+    rendered = one_page(Document(Tagged("T"), "T", facts=(("Seasons", SEASONS),)), reader(S2E4))
     assert rendered.fields[0].value == "S1 ✓ · S2 ✓ · ||S3 ✗||"
 
 
 @pytest.mark.parametrize("separator", ["||", "|", "[a](https://x.io)", "\\", "`"])
 def test_no_separator_can_open_or_swallow_the_next_parts_spoiler(separator: str) -> None:
     value = Joined((Tagged("shown |"), Tagged("later", S2E5), Tagged("| also later", S2E5)), separator)
-    rendered = render(Document(Tagged("T"), "T", facts=(("F", value),)), reader(S2E4))
+    rendered = one_page(Document(Tagged("T"), "T", facts=(("F", value),)), reader(S2E4))
     assert "later" not in visible_text(rendered.fields[0].value)
     assert spoilered_parts(rendered.fields[0].value)[-2:] == ["later", "\u200b| also later"]
 
 
 def test_hide_mode_leaves_out_the_later_parts_of_a_joined_value_and_counts_them() -> None:
-    rendered = render(Document(Tagged("T"), "T", facts=(("Seasons", SEASONS),)), reader(S1E8, Mode.HIDE))
+    rendered = one_page(Document(Tagged("T"), "T", facts=(("Seasons", SEASONS),)), reader(S1E8, Mode.HIDE))
     assert rendered.fields[0].value == "S1 ✓"
     assert rendered.hidden == 2
 
 
 def test_a_joined_value_left_out_whole_drops_its_field() -> None:
-    rendered = render(
+    rendered = one_page(
         Document(Tagged("T"), "T", facts=(("Seasons", SEASONS),)), reader(NOTHING_WATCHED, Mode.HIDE)
     )
     assert rendered.fields == ()
@@ -144,7 +149,7 @@ def title_document(title: Tagged) -> Document:
 
 @pytest.mark.parametrize("mode", list(Mode))
 def test_a_title_the_reader_may_not_see_falls_back_and_is_never_wrapped(mode: Mode) -> None:
-    rendered = render(title_document(Tagged("The Kiss at the Party", S2E4)), reader(S2E3, mode))
+    rendered = one_page(title_document(Tagged("The Kiss at the Party", S2E4)), reader(S2E3, mode))
     assert rendered.title == "Episode S2E4"
     assert "Kiss" not in rendered.description
     assert rendered.hidden == 0
@@ -152,12 +157,12 @@ def test_a_title_the_reader_may_not_see_falls_back_and_is_never_wrapped(mode: Mo
 
 
 def test_a_title_the_reader_may_see_is_shown() -> None:
-    rendered = render(title_document(Tagged("The Kiss at the Party", S2E4)), reader(S2E4))
+    rendered = one_page(title_document(Tagged("The Kiss at the Party", S2E4)), reader(S2E4))
     assert rendered.title == "The Kiss at the Party"
 
 
 def test_a_spoiler_free_title_is_shown_to_everyone() -> None:
-    rendered = render(title_document(Tagged("Heartstopper")), reader(NOTHING_WATCHED))
+    rendered = one_page(title_document(Tagged("Heartstopper")), reader(NOTHING_WATCHED))
     assert rendered.title == "Heartstopper"
 
 
@@ -182,7 +187,7 @@ EPISODE = Document(
 
 
 def test_the_description_has_summary_then_a_section_with_bullets() -> None:
-    rendered = render(EPISODE, reader(S2E5))
+    rendered = one_page(EPISODE, reader(S2E5))
     assert rendered.description == (
         "Released 3 August 2023\n\n"
         "**What happens**\n"
@@ -196,7 +201,7 @@ def test_the_description_has_summary_then_a_section_with_bullets() -> None:
 
 
 def test_wrap_mode_wraps_each_later_piece_whole_and_counts_them() -> None:
-    rendered = render(EPISODE, reader(S2E3))
+    rendered = one_page(EPISODE, reader(S2E3))
     assert "• ||Nick kisses Charlie at Harry's party||" in rendered.description
     assert "• ||They go to Paris together||" in rendered.description
     assert rendered.fields[1].value == "||Imogen and Ben split||"
@@ -205,7 +210,7 @@ def test_wrap_mode_wraps_each_later_piece_whole_and_counts_them() -> None:
 
 
 def test_hide_mode_leaves_later_pieces_out_with_one_notice() -> None:
-    rendered = render(EPISODE, reader(S2E3, Mode.HIDE))
+    rendered = one_page(EPISODE, reader(S2E3, Mode.HIDE))
     assert [f.name for f in rendered.fields] == ["Cast"]
     assert "Nick kisses" not in rendered.description
     assert "Paris" not in rendered.description
@@ -217,29 +222,29 @@ def test_hide_mode_leaves_later_pieces_out_with_one_notice() -> None:
 
 
 def test_the_hide_notice_names_no_episode_and_is_singular_for_one() -> None:
-    rendered = render(EPISODE, reader(S2E4, Mode.HIDE))
+    rendered = one_page(EPISODE, reader(S2E4, Mode.HIDE))
     notice = rendered.description.splitlines()[-1]
     assert notice.startswith("_2 details")
-    one = render(Document(title=Tagged("x"), title_fallback="x", summary=(KISS,)), reader(S1E8, Mode.HIDE))
+    one = one_page(Document(title=Tagged("x"), title_fallback="x", summary=(KISS,)), reader(S1E8, Mode.HIDE))
     assert one.description.startswith("_1 detail from")
     assert not re.search(r"S\d+E\d+", notice + one.description)
 
 
 def test_no_notice_when_nothing_was_left_out() -> None:
-    assert "left out" not in render(EPISODE, reader(S2E5, Mode.HIDE)).description
+    assert "left out" not in one_page(EPISODE, reader(S2E5, Mode.HIDE)).description
 
 
 def test_a_section_with_everything_left_out_loses_its_heading_too() -> None:
     later = Section("Later", (Tagged("They go to Paris", S2E5),))
     document = Document(title=Tagged("x"), title_fallback="x", sections=(BEATS, later))
-    rendered = render(document, reader(S2E4, Mode.HIDE))
+    rendered = one_page(document, reader(S2E4, Mode.HIDE))
     assert "**What happens**" in rendered.description
     assert "**Later**" not in rendered.description
     assert rendered.hidden == 2
 
 
 def test_nothing_watched_in_wrap_mode_shows_only_spoiler_free_text() -> None:
-    rendered = render(EPISODE, reader(NOTHING_WATCHED))
+    rendered = one_page(EPISODE, reader(NOTHING_WATCHED))
     assert rendered.title == "Episode Four"
     assert "Charlie" not in seen(rendered)
     assert "Released 3 August 2023" in seen(rendered)
@@ -311,7 +316,7 @@ def test_an_unmatched_backtick_in_visible_text_cannot_swallow_the_next_spoiler()
         title_fallback="x",
         sections=(Section("Beats", (Tagged("a stray ` backtick"), Tagged("a ` secret ending", S2E5))),),
     )
-    rendered = render(document, reader(S2E4))
+    rendered = one_page(document, reader(S2E4))
     assert "secret" not in visible_text(rendered.description)
     assert "a stray \\` backtick" in rendered.description
 
@@ -322,7 +327,7 @@ def test_an_unpaired_tag_in_visible_text_cannot_pair_with_the_next_spoiler() -> 
         title_fallback="x",
         summary=(Tagged("this || that"), Tagged("the secret ending", S2E5)),
     )
-    assert "secret" not in visible_text(render(document, reader(S2E4)).description)
+    assert "secret" not in visible_text(one_page(document, reader(S2E4)).description)
 
 
 # Discord's limits -----------------------------------------------------------------------------------------
@@ -331,25 +336,6 @@ def test_an_unpaired_tag_in_visible_text_cannot_pair_with_the_next_spoiler() -> 
 def long_beat(number: int) -> Tagged:
     words = " ".join(f"beat{number}word{i}" for i in range(30))
     return Tagged(f"{words} `code` https://example.com/{number}", S2E5)
-
-
-def test_forty_long_beats_fit_by_dropping_whole_beats_from_the_end() -> None:
-    beats = tuple(long_beat(n) for n in range(40))
-    document = Document(
-        title=Tagged("Season 2"),
-        title_fallback="Season 2",
-        summary=(Tagged("Eight episodes"),),
-        sections=(Section("What happens", beats),),
-        footer="Sources: Netflix",
-    )
-    rendered = render(document, reader(S2E4))
-    assert embed_problems([as_embed(rendered)]) == []
-    parts = spoilered_parts(rendered.description)
-    assert 0 < len(parts) < 40
-    assert rendered.wrapped == len(parts)
-    assert [f"||{part}||" for part in parts] == [wrap(beat.text) for beat in beats[: len(parts)]]
-    assert rendered.description.endswith(f"…and {40 - len(parts)} more")
-    assert "Eight episodes" in visible_text(rendered.description)
 
 
 def test_forty_long_beats_in_pages_keep_every_beat_in_order_within_the_limits() -> None:
@@ -363,6 +349,7 @@ def test_forty_long_beats_in_pages_keep_every_beat_in_order_within_the_limits() 
     assert all(embed_problems([as_embed(page)]) == [] for page in pages)
     parts = [part for page in pages for part in spoilered_parts(page.description)]
     assert [f"||{part}||" for part in parts] == [wrap(beat.text) for beat in beats]
+    assert sum(page.wrapped for page in pages) == len(parts)
     assert all(page.description.startswith("**What happens**") for page in pages[1:])  # heading again
     assert [len(page.fields) for page in pages] == [1] + [0] * (len(pages) - 1)  # facts on the first page
     assert "…and" not in "".join(page.description for page in pages)
@@ -378,23 +365,25 @@ def test_in_hide_mode_the_first_page_says_what_was_left_out_of_all_of_them() -> 
     assert "31 details" in pages[0].description
 
 
-def test_a_short_document_is_one_page_like_render() -> None:
+def test_a_short_document_is_one_page() -> None:
     document = Document(Tagged("T"), "T", summary=(KISS,), sections=(Section("S", (Tagged("x"),)),))
-    assert render_pages(document, reader(S2E4)) == (render(document, reader(S2E4)),)
+    [page] = render_pages(document, reader(S2E4))
+    assert page.description == "Nick and Charlie kiss at the party\n\n**S**\n• x"
 
 
-def test_the_longest_section_loses_lines_first() -> None:
+def test_a_short_section_before_a_long_one_is_on_the_first_page() -> None:
     short = Section("Short", (Tagged("Nick wins the match", S2E5),))
     long = Section("Long", tuple(long_beat(n) for n in range(40)))
-    rendered = render(Document(title=Tagged("x"), title_fallback="x", sections=(short, long)), reader(S2E4))
-    assert "||Nick wins the match||" in rendered.description
-    assert len(rendered.description) <= 4096
+    document = Document(title=Tagged("x"), title_fallback="x", sections=(short, long))
+    pages = render_pages(document, reader(S2E4))
+    assert "||Nick wins the match||" in pages[0].description
+    assert all(len(page.description) <= 4096 for page in pages)
 
 
 def test_one_value_over_its_limit_is_shortened_at_a_word_before_wrapping() -> None:
     text = " ".join(f"word{i}" for i in range(400))  # about 2700 characters
     document = Document(title=Tagged("x"), title_fallback="x", facts=(("Plot", Tagged(text, S2E5)),))
-    value = render(document, reader(S2E4)).fields[0].value
+    value = one_page(document, reader(S2E4)).fields[0].value
     assert len(value) <= 1024
     assert is_one_spoiler(value)
     inside = spoilered_parts(value)[0]
@@ -405,7 +394,7 @@ def test_one_value_over_its_limit_is_shortened_at_a_word_before_wrapping() -> No
 def test_a_single_beat_longer_than_the_description_is_shortened_not_cut_inside_its_tag() -> None:
     text = " ".join(f"word{i}" for i in range(1000))
     section = Section("S", (Tagged(text, S2E5),))
-    rendered = render(Document(title=Tagged("x"), title_fallback="x", sections=(section,)), reader(S2E4))
+    rendered = one_page(Document(title=Tagged("x"), title_fallback="x", sections=(section,)), reader(S2E4))
     assert embed_problems([as_embed(rendered)]) == []
     assert spoilered_parts(rendered.description)[0].endswith("…")
     assert visible_text(rendered.description) == "**S**\n• "
@@ -416,7 +405,7 @@ def test_long_titles_labels_footers_and_many_facts_stay_within_limits() -> None:
     document = Document(
         title=Tagged("T " * 200), title_fallback="F", facts=facts, footer="f " * 1500, sections=(BEATS,)
     )
-    rendered = render(document, reader(S2E4))
+    rendered = one_page(document, reader(S2E4))
     assert embed_problems([as_embed(rendered)]) == []
     assert rendered.title.endswith("…")
     assert 0 < len(rendered.fields) <= 25
@@ -428,8 +417,9 @@ def test_without_a_footer_room_is_left_for_the_one_the_caller_adds() -> None:
     facts = tuple((f"Fact {n}", Tagged("v " * 500, S2E5)) for n in range(6))
     section = Section("What happens", tuple(long_beat(n) for n in range(40)))
     document = Document(title=Tagged("T " * 200), title_fallback="F", facts=facts, sections=(section,))
-    rendered = render(document, reader(S2E4))
-    assert embed_problems([as_embed(rendered) | {"footer": {"text": "f" * FOOTER_ROOM}}]) == []
+    pages = render_pages(document, reader(S2E4))
+    footer = {"footer": {"text": "f" * FOOTER_ROOM}}
+    assert all(embed_problems([as_embed(page) | footer]) == [] for page in pages)
 
 
 # Properties -----------------------------------------------------------------------------------------------
@@ -516,7 +506,7 @@ def all_pieces(document: Document) -> list[Tagged]:
 @FAST
 @given(documents(), readers)
 def test_nothing_beyond_the_readers_level_is_visible(document: Document, who: Reader) -> None:
-    for rendered in (render(document, who), *render_pages(document, who)):
+    for rendered in render_pages(document, who):
         visible = seen(rendered)
         for piece in all_pieces(document):
             if not who.can_see(piece.reveals):

@@ -17,11 +17,12 @@ import pytest
 from bot.canon import Canon, EpisodeCode
 from bot.canon.lexicon import Lexicon, load_lexicon
 from bot.core.settings import Settings
+from bot.shield.detector import Detector, Span
 from bot.shield.semantic import LEXICON, SEMANTIC, SEMANTIC_MODULE, ShieldReader
 from bot.shield.semantic import load_shield_reader as load_reader
 from bot.shield.semantic.bank import BANK_PATH, MIN_FAN, BankError, ShieldBank, load_bank
 from bot.shield.semantic.sentences import sentences
-from bot.spoilers import NOTHING_WATCHED, Detector, Span, spoilered_parts, visible_text
+from bot.spoilers import NOTHING_WATCHED, spoilered_parts, visible_text
 
 S1E8, S2E4, S2E5, S2E6, S3E2 = (EpisodeCode(*code) for code in ((1, 8), (2, 4), (2, 5), (2, 6), (3, 2)))
 

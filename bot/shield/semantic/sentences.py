@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from bot.canon.lexicon import WORD, fold
 from bot.shield.detector import sentence_groups
-from bot.spoilers.render import markup_regions
+from bot.spoilers.markdown import in_regions, markup_regions
 
 _POSSESSIVE = re.compile(r"'s$")
 
@@ -30,11 +30,11 @@ def sentences(text: str) -> list[Sentence]:
     """The message's sentences as the detector reads them (its own grouping), with offsets into the text.
 
     Text inside ||spoilers||, code, links, mentions and custom emoji is skipped (as Discord parses them:
-    bot.spoilers.render's markdown model). Sentences end at . ! ? … before a space and at line breaks;
+    bot.spoilers.markdown's model). Sentences end at . ! ? … before a space and at line breaks;
     one of one or two words belongs with its neighbours.
     """
     regions = markup_regions(text)
-    words = [m for m in WORD.finditer(text) if not any(a <= m.start() < b for a, b, _ in regions)]
+    words = [m for m in WORD.finditer(text) if not in_regions(m.start(), regions)]
     if not words:
         return []
     numbers = sentence_groups(text, [word.start() for word in words], regions)  # the detector's sentences
@@ -50,8 +50,8 @@ def sentences(text: str) -> list[Sentence]:
         inside = [(max(a, start), min(b, end)) for a, b, _ in regions if a < end and start < b]
         for a, b in inside:  # blanked, so the encoder never reads what is hidden or not prose
             prose = prose[: a - start] + " " * (b - a) + prose[b - start :]
-        words = tuple(fold(m.group()) for m in group)
-        found.append(Sentence(start, end, " ".join(prose.split()), words, tuple(map(lowered, group))))
+        folded = tuple(fold(m.group()) for m in group)
+        found.append(Sentence(start, end, " ".join(prose.split()), folded, tuple(map(lowered, group))))
     return found
 
 

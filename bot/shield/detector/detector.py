@@ -1,0 +1,58 @@
+"""The detector: which plot details a message reveals, and the message with just those hidden.
+
+Reading a message, step by step (each in its own module):
+1. Prefilter (rules.py). The folded message is searched once with the compiled lexicon's pattern, and
+   with a server's own terms' pattern; most chat stops here. Episode references are looked for only
+   when the message also holds an event word (references.py).
+2. Words (reading.py): the message's plain words, each with the lexicon words it matches.
+3. Rules (matching.py): the rules triggered by those words, matched within their windows.
+4. Episode references next to an event word (references.py).
+Wrapping (wrapping.py) hides the clauses that hold what was found.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from bot.canon.lexicon import Lexicon, fold
+from bot.canon.models import EpisodeCode
+from bot.shield.detector.matching import rule_spans
+from bot.shield.detector.reading import read
+from bot.shield.detector.references import REFERENCE_START, reference_spans
+from bot.shield.detector.rules import CompiledLexicon, compiled
+from bot.shield.detector.spans import ServerTerm, Span
+from bot.shield.detector.wrapping import wrap_spans
+
+
+class Detector:
+    """Finds the plot details in message text, using the lexicon and a server's own terms."""
+
+    def __init__(self, lexicon: Lexicon, terms: Iterable[ServerTerm] = ()) -> None:
+        self.compiled: CompiledLexicon = compiled(lexicon).with_terms(terms)
+
+    def find(self, text: str) -> list[Span]:
+        """Every plot detail in the text that is not already hidden, in order of where it starts."""
+        if not text:
+            return []
+        lexicon = self.compiled
+        folded = fold(text)
+        rules = lexicon.prefilter.search(folded) is not None or (
+            lexicon.term_filter is not None and lexicon.term_filter.search(folded) is not None
+        )
+        if not rules and (
+            REFERENCE_START.search(folded) is None or lexicon.event_filter.search(folded) is None
+        ):
+            return []
+        message = read(text, lexicon)
+        spans = rule_spans(lexicon, message) if rules else []
+        spans += reference_spans(lexicon, message)
+        return sorted(set(spans), key=lambda span: (span.start, span.end, span.reveals, span.rule))
+
+    def beyond(self, text: str, level: EpisodeCode) -> list[Span]:
+        """The plot details that reveal an episode after `level`."""
+        return [span for span in self.find(text) if span.reveals > level]
+
+    def wrap(self, text: str, level: EpisodeCode) -> str:
+        """The text with each clause holding a detail beyond `level` in ||...||; unchanged without any."""
+        spans = self.beyond(text, level)
+        return wrap_spans(text, spans) if spans else text

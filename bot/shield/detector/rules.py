@@ -1,0 +1,437 @@
+"""The lexicon compiled for reading chat: numbered words, the rules over them, and the prefilter.
+
+A rule can only match where all its items occur, so each rule is indexed by its least common item, and
+one compiled pattern (a trie) holds the words and phrases of those items with their typos: a message,
+folded, is searched once, and most chat stops there. A server's own terms are added on top of a copy
+(`with_terms`), with a small pattern of their own.
+
+Compiling takes most of a second, so a lexicon is compiled once per process (`compiled`), however many
+detectors (one per server, with its terms) and readers are made from it.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+import threading
+from collections.abc import Iterable, Iterator, Sequence, Set
+from dataclasses import dataclass
+from itertools import product
+
+from bot.canon.lexicon import STEM, WORD, Lexicon, Phrase, fold
+from bot.canon.models import EpisodeCode
+from bot.shield.detector.spans import SERVER_TERM_RULE, ServerTerm
+
+# Never chosen as the word that lets a message past the prefilter when a phrase has a rarer one, and never
+# produced as a typo of a lexicon word.
+_COMMON_WORDS = """
+a an the and or but to of in on at by for with from up out off over is was are were be been it i im you
+he she we they me him her us them my his our their this that so not no do did does dont didnt doesnt
+just get got go went going have has had love said say says tell told back all
+what when who why how where here there now then still ever never always much many more most very too
+also only even well oh yes yeah ok okay pls please thank thanks guys girl boy man bro sis lol lmao omg
+literally actually honestly fr ngl tbh rn idk ive its thats whats cant wont isnt wasnt can will would
+should could like know think want need see look looks looked looking watch watching watched show
+episode ep season scene part bit moment time day night today tonight week year first last next same
+again one two new old good bad best worst great cute hot sad happy real right left big little long
+everyone everybody anyone anything everything nothing something someone people friend friends thing
+things school home house room party birthday make made take took come came read talk play game hair
+feel felt cry crying cried help work class test way life world wait stop
+"""
+_COMMON = frozenset(_COMMON_WORDS.split())
+_TYPO_MIN = 5  # shorter words get no generated typos: too many of them are other words
+
+# Compiling the lexicon ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Pattern:
+    words: tuple[str, ...]  # the lexicon's folded words ("pased", "out"); a stem ends in `*`
+    slots: tuple[int, ...]  # one per word, in order
+    joined: int  # the slot of the words written as one ("lovebite"), or -1
+    character: str | None
+    rarest: int  # the index of the word least likely in everyday chat
+
+
+@dataclass(frozen=True, slots=True)
+class Item:
+    patterns: tuple[Pattern, ...]
+    by_slot: dict[int, tuple[Pattern, ...]]  # a pattern's rarest word (or joined form) -> the pattern
+    evidence: bool
+    slots: frozenset[int]  # the keys of by_slot: the item cannot occur without one of them
+
+
+@dataclass(frozen=True, slots=True)
+class CompiledRule:
+    id: str
+    reveals: EpisodeCode
+    items: tuple[Item, ...]
+    window: int
+
+
+class Slots:
+    """Every distinct lexicon word, numbered, with the message words that match it (typos included)."""
+
+    def __init__(self) -> None:
+        self.ids: dict[str, int] = {}
+        self.exact: dict[str, set[int]] = {}
+        self.stems: dict[str, set[int]] = {}
+        self.stem_lengths: tuple[int, ...] = ()
+        self.inflected: set[str] = set()  # keys that are only inflections of a lexicon word
+
+    def slot(self, word: str) -> int:
+        if word not in self.ids:
+            slot = self.ids[word] = len(self.ids)
+            if not word.endswith(STEM):
+                self.exact.setdefault(word, set()).add(slot)
+                return slot
+            stem = word[:-1]
+            self.stems.setdefault(stem, set()).add(slot)
+            if stem.endswith("e"):  # "race*" also matches "racing": English drops the e before -ing
+                for ending in ("ing", "in"):
+                    self.exact.setdefault(stem[:-1] + ending, set()).add(slot)
+        return self.ids[word]
+
+    def add_typos(self, keys: Iterable[str], keep_apart: Iterable[str]) -> None:
+        """Let common typos of these words match: one letter dropped, or two neighbours swapped.
+
+        A typo that is itself a lexicon word or a common word is left out: it means what it says.
+        """
+        taken = set(self.exact) | set(self.stems) | set(keep_apart) | _COMMON
+        for key in list(keys):
+            for table in (self.exact, self.stems):
+                if key in table:
+                    for variant in _typos(key) - taken:
+                        table.setdefault(variant, set()).update(table[key])
+        self.stem_lengths = tuple(sorted({len(stem) for stem in self.stems}))
+
+    def add_families(self, keys: Iterable[str], keep_apart: Iterable[str]) -> None:
+        """Let a word's inflections match it: "confess" also "confesses", "confessed", "confessing".
+
+        Like typos, an inflection that is itself a lexicon word or a common word keeps its own meaning.
+        """
+        taken = set(self.exact) | set(self.stems) | set(keep_apart) | _COMMON
+        for key in list(keys):
+            for variant in _family(key) - taken:
+                self.exact.setdefault(variant, set()).update(self.exact[key])
+                self.inflected.add(variant)
+
+    def copy(self) -> Slots:
+        copied = Slots()
+        copied.ids = dict(self.ids)
+        copied.exact = {key: set(slots) for key, slots in self.exact.items()}
+        copied.stems = {key: set(slots) for key, slots in self.stems.items()}
+        copied.stem_lengths = self.stem_lengths
+        copied.inflected = set(self.inflected)
+        return copied
+
+    def of(self, key: str) -> tuple[int, ...]:
+        found = self.exact.get(key, ())
+        if self.stem_lengths:
+            prefixed = [self.stems.get(key[:size]) for size in self.stem_lengths if size <= len(key)]
+            if any(prefixed):
+                return tuple({*found, *(slot for group in prefixed if group for slot in group)})
+        return tuple(found)
+
+    def spellings(self) -> dict[int, list[tuple[str, bool]]]:
+        """For each slot, every message word that hits it: (word, True when any word it begins counts)."""
+        found: dict[int, list[tuple[str, bool]]] = {}
+        for table, prefix in ((self.exact, False), (self.stems, True)):
+            for key, slots in table.items():
+                for slot in slots:
+                    found.setdefault(slot, []).append((key, prefix))
+        return found
+
+
+def _typos(key: str) -> set[str]:
+    if len(key) < _TYPO_MIN or not key.isalpha():
+        return set()
+    swaps = {key[:i] + key[i + 1] + key[i] + key[i + 2 :] for i in range(len(key) - 1)}
+    if len(key) == _TYPO_MIN:
+        return swaps - {key}
+    drops = {key[:i] + key[i + 1 :] for i in range(len(key))}
+    return (swaps | drops) - {key}
+
+
+_Singles = dict[str, int]  # character -> the slot of one of their one-word names
+_SUFFIXES = ("ing", "ed", "es", "s", "d")
+_FAMILY_MIN = 3  # letters in a base: "bi" and "ed" have no families
+
+
+def _family(key: str) -> set[str]:
+    """A folded word's inflections: plural and third person, past, -ing, with the base they come from.
+
+    Folding has already squeezed doubled letters, so "stopping" is "stoping": the rules stay simple.
+    """
+    if len(key) < _FAMILY_MIN or not key.isalpha():
+        return set()
+    # A base got by taking a suffix off has four letters at least: "leds" (Leeds) is not "led".
+    bases = {key} | {
+        key[: -len(suffix)] for suffix in _SUFFIXES if key.endswith(suffix) and len(key) - len(suffix) >= 4
+    }
+    bases |= {base + "e" for base in list(bases) if key.endswith("ing")}  # "loving": "love"
+    forms = set()
+    for base in bases:
+        forms |= {base, base + "s", base + "es", base + "ed", base + "ing"}
+        if base.endswith("e"):
+            forms |= {base + "d", base[:-1] + "ing"}
+        if base.endswith("y") and len(base) > _FAMILY_MIN and base[-2] not in "aeiou":
+            forms |= {base[:-1] + "ies", base[:-1] + "ied"}
+    return forms - {key}
+
+
+class CompiledLexicon:
+    """The lexicon as numbered words, patterns, rules and prefilter; a server's terms are added on top."""
+
+    def __init__(self, lexicon: Lexicon) -> None:
+        self.frequent = lexicon.frequent
+        # Public words ("prom", "paris") are everywhere in chat: like common words, poor ones to index by.
+        self.ordinary = _COMMON | {
+            phrase.words[0].rstrip(STEM) for phrase in lexicon.public_words if len(phrase.words) == 1
+        }
+        self.keep_apart = frozenset(word for words in lexicon.not_after for word in words) | lexicon.everyday
+        self.slots = Slots()
+        self.family_words: set[str] = set()  # words of what happens, whose inflections match too
+        # Words of names: a phrase such as "{charlie} wants to tell {nick}" is looked for by another word.
+        self.name_words = frozenset(
+            word
+            for rule in lexicon.rules
+            for item in rule.items
+            for phrase in item
+            if phrase.character is not None
+            for word in phrase.words
+        )
+        # The names fans use all the time are as poor a word to look a phrase up by as a common word.
+        self.frequent_words = frozenset(
+            word
+            for rule in lexicon.rules
+            for item in rule.items
+            for phrase in item
+            if phrase.character in lexicon.frequent
+            for word in phrase.words
+        )
+        self.rules = [
+            self._rule(rule.id, rule.reveals, rule.items, rule.evidence, rule.window)
+            for rule in lexicon.rules
+        ]
+        self.public = self._item([*lexicon.public_words, *lexicon.public_phrases], evidence=False)
+        self.events = self._item(lexicon.events, evidence=True)
+        self.slots.add_typos(list(self.slots.exact) + list(self.slots.stems), self.keep_apart)
+        self.slots.add_families(sorted(self.family_words), self.keep_apart)
+        self.name_slots, self.slot_characters, self.character_slot = self._name_slots(lexicon)
+        self.roles = {
+            word: tuple((owner, self.character_slot[character]) for owner, character in role.of)
+            for role in lexicon.roles
+            for word in role.words
+        }
+        spellings = self.slots.spellings()
+        self.by_trigger: dict[int, list[int]] = {}
+        self.prefilter = _trie(self._index(range(len(self.rules)), spellings))
+        self.term_filter: re.Pattern[str] | None = None
+        self.event_filter = _trie(
+            entry
+            for pattern in self.events.patterns
+            for entry in _entries(pattern, spellings, self.slots.inflected)
+        )
+        # The rest of what reading a message needs from the lexicon.
+        self.event_window = lexicon.event_window
+        self.not_after = frozenset(lexicon.not_after)
+        self.not_after_sizes = tuple(sorted({len(words) for words in lexicon.not_after}))
+        self.episodes = frozenset(lexicon.episodes)
+        self.doubled = lexicon.doubled
+        # Message words already read: their folded form and lexicon words (bot.shield.detector.reading).
+        self.known: dict[str, tuple[str, tuple[int, ...]]] = {}
+
+    def _name_slots(self, lexicon: Lexicon) -> tuple[frozenset[int], dict[int, frozenset[str]], _Singles]:
+        """The words of names; which characters a one-word name means; one such word for each character."""
+        words: set[int] = set()
+        characters: dict[int, set[str]] = {}
+        single: dict[str, int] = {}
+        for rule in self.rules:
+            for item in rule.items:
+                for pattern in item.patterns:
+                    if pattern.character is None:
+                        continue
+                    words.update(pattern.slots)
+                    if len(pattern.slots) == 1 and not pattern.words[0].endswith(STEM):
+                        characters.setdefault(pattern.slots[0], set()).add(pattern.character)
+                        single.setdefault(pattern.character, pattern.slots[0])
+        for role in lexicon.roles:  # a character no rule names yet still gets a word of its own
+            for _, character in role.of:
+                single.setdefault(character, self.slots.slot(f"@{character}"))
+        return frozenset(words), {slot: frozenset(c) for slot, c in characters.items()}, single
+
+    def with_terms(self, terms: Iterable[ServerTerm]) -> CompiledLexicon:
+        """A copy that also finds a server's own terms, without compiling the lexicon again."""
+        extended = copy.copy(self)
+        extended.slots = self.slots.copy()
+        extended.rules = list(self.rules)
+        extended.by_trigger = {slot: list(numbers) for slot, numbers in self.by_trigger.items()}
+        extended.known = {}  # a term's words match more than the lexicon's alone
+        known = set(extended.slots.exact)
+        for term in terms:
+            words = tuple(fold(word) for word in WORD.findall(term.phrase))
+            if words:
+                rule_id = f"{SERVER_TERM_RULE}:{' '.join(term.phrase.split())}"
+                extended.rules.append(
+                    extended._rule(rule_id, term.reveals, ((Phrase(words),),), (True,), len(words))
+                )
+        if len(extended.rules) == len(self.rules):
+            return self
+        extended.slots.add_typos([key for key in extended.slots.exact if key not in known], self.keep_apart)
+        entries = extended._index(range(len(self.rules), len(extended.rules)), extended.slots.spellings())
+        extended.term_filter = _trie(entries)
+        return extended
+
+    def _index(self, numbers: Iterable[int], spellings: dict[int, list[tuple[str, bool]]]) -> set[str]:
+        """Index each rule by its rarest item; the prefilter entries that let a message reach it."""
+        entries: set[str] = set()
+        for number in numbers:
+            rule = self.rules[number]
+            item = min(
+                (item for item in rule.items if item.patterns),
+                key=lambda i: _cost(i, self.ordinary, self.frequent),
+            )
+            for pattern in item.patterns:
+                for slot in _triggers(pattern):
+                    self.by_trigger.setdefault(slot, []).append(number)
+                entries.update(_entries(pattern, spellings, self.slots.inflected))
+        return entries
+
+    def _rule(
+        self,
+        rule_id: str,
+        reveals: EpisodeCode,
+        items: Sequence[Sequence[Phrase]],
+        evidence: Sequence[bool],
+        window: int,
+    ) -> CompiledRule:
+        compiled = tuple(self._item(item, evidence=says) for item, says in zip(items, evidence, strict=True))
+        return CompiledRule(rule_id, reveals, compiled, window)
+
+    def _item(self, phrases: Iterable[Phrase], *, evidence: bool) -> Item:
+        patterns = tuple(self._pattern(phrase) for phrase in phrases)
+        by_slot: dict[int, list[Pattern]] = {}
+        for pattern in patterns:
+            for slot in _triggers(pattern):
+                by_slot.setdefault(slot, []).append(pattern)
+        return Item(
+            patterns, {slot: tuple(found) for slot, found in by_slot.items()}, evidence, frozenset(by_slot)
+        )
+
+    def _pattern(self, phrase: Phrase) -> Pattern:
+        slots = tuple(self.slots.slot(word) for word in phrase.words)
+        if phrase.character is None and len(phrase.words) == 1 and not phrase.words[0].endswith(STEM):
+            # Single words: a phrase is written as listed.
+            self.family_words.add(phrase.words[0])
+        joinable = len(phrase.words) > 1 and not any(word.endswith(STEM) for word in phrase.words)
+        joined = self.slots.slot("".join(phrase.words)) if joinable else -1
+        rarest = _rarest(phrase.words, self.name_words, self.frequent_words)
+        return Pattern(phrase.words, slots, joined, phrase.character, rarest)
+
+
+_PHRASE_COST, _WORD_COST, _NAME_COST, _COMMON_COST = 0.5, 1.0, 10.0, 100.0
+_MAX_ENTRIES = 24  # prefilter entries for one phrase (its words' spellings multiplied); past that, one word
+
+
+def _cost(item: Item, ordinary: frozenset[str], frequent: frozenset[str]) -> float:
+    """How often an item is likely to turn up in chat that reveals nothing: the rule is indexed by its rarest.
+
+    A phrase is rarer than any of its words; common words and the names fans use all the time are not rare.
+    """
+    total = 0.0
+    for pattern in item.patterns:
+        if len(pattern.words) > 1:
+            total += _PHRASE_COST
+        elif pattern.words[0].rstrip(STEM) in ordinary or pattern.character in frequent:
+            total += _COMMON_COST
+        else:
+            total += _NAME_COST if pattern.character else _WORD_COST
+    return total
+
+
+def _rarest(words: Sequence[str], names: frozenset[str], frequent: frozenset[str] = frozenset()) -> int:
+    """The index of the word least likely in everyday chat: the longest that is neither common nor a name."""
+
+    def rarity(index: int) -> tuple[bool, bool, int, int]:
+        word = words[index].rstrip(STEM)
+        return word not in _COMMON and word not in frequent, word not in names, len(word), -index
+
+    return max(range(len(words)), key=rarity)
+
+
+def _triggers(pattern: Pattern) -> set[int]:
+    """Slots one of which every occurrence of the pattern has: its rarest word, or its joined form."""
+    return {pattern.slots[pattern.rarest], pattern.joined} - {-1}
+
+
+def _entries(
+    pattern: Pattern, spellings: dict[int, list[tuple[str, bool]]], inflected: Set[str] = frozenset()
+) -> Iterator[str]:
+    """The pattern's prefilter entries: every spelling of its words, in order, coded for `_trie`.
+
+    A phrase's words are written as listed (inflections are for single words), so that its entries do not
+    multiply past `_MAX_ENTRIES`.
+    """
+    choices = [spellings.get(slot, []) for slot in pattern.slots]
+    if len(choices) > 1:
+        choices = [[spelling for spelling in choice if spelling[0] not in inflected] for choice in choices]
+    size = 1
+    for choice in choices:
+        size *= len(choice)
+    if size > _MAX_ENTRIES:  # one word (its spellings) stands for the phrase
+        choices = [choices[pattern.rarest]]
+    for combination in product(*choices):
+        yield _SEPARATOR.join(word + (_ANY_REST if prefix else "") for word, prefix in combination[:-1]) + (
+            (_SEPARATOR if len(combination) > 1 else "")
+            + combination[-1][0]
+            + (_PREFIX_END if combination[-1][1] else _WORD_END)
+        )
+    if pattern.joined >= 0:
+        yield from (word + _WORD_END for word, _ in spellings.get(pattern.joined, []))
+
+
+_WORD_END, _PREFIX_END, _SEPARATOR, _ANY_REST = "\0", "\1", "\2", "\3"
+_TRIE_CODES = {_WORD_END: r"\b", _SEPARATOR: r"[\W_]+", _ANY_REST: r"\w*"}
+
+
+def _trie(entries: Iterable[str]) -> re.Pattern[str]:
+    """One pattern for many words and phrases, factored into a trie so the engine branches once per letter.
+
+    Entries are coded: `_WORD_END` ends a whole word, `_PREFIX_END` a word beginning, `_SEPARATOR` stands
+    between two words, `_ANY_REST` finishes a word begun inside a phrase.
+    """
+    trie: dict[str, dict] = {}
+    for entry in entries:
+        node = trie
+        for char in entry:
+            node = node.setdefault(char, {})
+
+    def build(node: dict[str, dict]) -> str:
+        if _PREFIX_END in node:
+            return ""
+        branches = [
+            _TRIE_CODES.get(char, re.escape(char)) + build(child) for char, child in sorted(node.items())
+        ]
+        return branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+
+    return re.compile(r"\b" + build(trie) if trie else r"(?!)")
+
+
+_COMPILED: dict[Lexicon, CompiledLexicon] = {}
+_COMPILED_KEEP = 4  # lexicons compiled and kept: the bot has one, tests a few
+_COMPILING = threading.Lock()  # the bot loads its reader in a thread: two threads still compile once
+
+
+def compiled(lexicon: Lexicon) -> CompiledLexicon:
+    """The lexicon compiled once per process, for every detector and reader made from it.
+
+    Keyed by the lexicon's value, so the same lexicon loaded twice (tests, a restarted bot) is compiled once.
+    """
+    with _COMPILING:
+        found = _COMPILED.get(lexicon)
+        if found is None:
+            while len(_COMPILED) >= _COMPILED_KEEP:
+                del _COMPILED[next(iter(_COMPILED))]
+            found = _COMPILED[lexicon] = CompiledLexicon(lexicon)
+        return found
