@@ -12,6 +12,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import discord
+from discord.utils import MISSING
 
 from bot.parties.posts import chunks, only_these
 from bot.parties.repository import Party
@@ -62,9 +63,9 @@ class Delivery:
         for group in list(chunks(in_thread)) or [[]]:
             mentions = " ".join(f"<@{u}>" for u in group)
             content = f"{mentions}\n{text(False)}".strip() if first else f"Also for {mentions}"
-            extra = {"view": view()} if view is not None and first else {}
+            buttons = view() if view is not None and first else MISSING  # MISSING: as if left out
             try:
-                await self._thread(party).send(content, allowed_mentions=only_these(group), **extra)
+                await self._thread(party).send(content, allowed_mentions=only_these(group), view=buttons)
             except discord.NotFound:
                 log.warning("Watch party %s: its thread is gone, so %s was not posted", party.id, step)
                 return
@@ -75,8 +76,8 @@ class Delivery:
         """False when Discord will not deliver DMs to this member (the thread is used instead)."""
         try:
             channel = await self.bot.create_dm(discord.Object(user_id))
-            extra = {"view": view()} if view is not None else {}
-            await channel.send(text, allowed_mentions=discord.AllowedMentions.none(), **extra)
+            buttons = view() if view is not None else MISSING
+            await channel.send(text, allowed_mentions=discord.AllowedMentions.none(), view=buttons)
         except (discord.Forbidden, discord.NotFound):
             log.info("Could not DM member %s a watch-party message; mentioning them in the thread", user_id)
             return False

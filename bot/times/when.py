@@ -134,7 +134,9 @@ def read_duration(text: str, *, longest: timedelta = LONGEST_DURATION) -> timede
         total += timedelta(**{_UNITS[match["unit"][0]]: amount})
         parts += 1
         rest = rest[match.end() :]
-        rest = rest[_JOINER.match(rest).end() :] if rest.strip() else ""  # type: ignore[union-attr]
+        joiner = _JOINER.match(rest)
+        assert joiner is not None  # each piece of the joiner is optional, so it always matches
+        rest = rest[joiner.end() :] if rest.strip() else ""
     return total if parts and total <= longest else None
 
 
@@ -229,7 +231,7 @@ def _day(text: str, local_now: datetime, locale: str | None) -> _Day | None:
         index = _weekday(match["wd"])
         if match["which"] == "next":
             day = today + timedelta(days=(index - today.weekday()) % 7 or 7)
-            notes = ()
+            notes: tuple[str, ...] = ()
             if (day - today).days < 7:
                 later = day + timedelta(days=7)
                 notes = (
@@ -249,7 +251,7 @@ def _day(text: str, local_now: datetime, locale: str | None) -> _Day | None:
     if match := _NUMERIC_DATE.fullmatch(text):
         first, second = int(match["a"]), int(match["b"])
         day_first = (locale or "en-GB") not in MONTH_FIRST
-        notes: tuple[str, ...] = ()
+        notes = ()
         if first > 12 or second > 12:  # 25/12 and 12/25 each have one reading
             day_first = first > 12
         elif first != second:

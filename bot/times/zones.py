@@ -164,8 +164,8 @@ def read_zone(typed: str, *, now: datetime) -> ZoneReading:
         if len(zones) == 1:  # Germany lists Europe/Busingen too, but its clocks agree with Berlin's
             return ZoneReading(ZoneInfo(zones[0]))
         raise BadInput(_several(countries.titles[code], zones))
-    if key := _names().get(word):
-        return ZoneReading(ZoneInfo(key))  # only names tzdata lists: never a folder or a made-up path
+    if listed := _names().get(word):
+        return ZoneReading(ZoneInfo(listed))  # only names tzdata lists: never a folder or a made-up path
     if word in _FOLDERS:
         raise BadInput(_several(text.title(), _FOLDERS[word], many=True))
     raise BadInput(_unknown(text))
