@@ -317,6 +317,17 @@ def test_one_servers_terms_are_not_found_for_another(lexicon: Lexicon) -> None:
     assert Detector(lexicon).find("pineapple pizza and a hockey stick") == []
 
 
+def test_the_lexicon_is_compiled_once_however_often_it_is_loaded(canon: Canon, lexicon: Lexicon) -> None:
+    again = load_lexicon(canon)
+    assert again is not lexicon
+    shared = Detector(lexicon).compiled
+    assert Detector(again).compiled is shared
+    with_terms = Detector(lexicon, [ServerTerm("pineapple pizza", S2E6)]).compiled
+    assert with_terms is not shared  # a server's terms go on a copy: the shared lexicon is left as it was
+    assert with_terms.rules[: len(shared.rules)] == shared.rules
+    assert len(with_terms.rules) == len(shared.rules) + 1
+
+
 def test_a_misspelt_server_term_is_still_found(lexicon: Lexicon) -> None:
     detector = Detector(lexicon, [ServerTerm("porcelain cat", EpisodeCode(3, 6))])
     assert [str(span.reveals) for span in detector.find("the porcelian cat!!")] == ["S3E6"]
