@@ -8,9 +8,10 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.canon import EpisodeCode
+from bot.canon import Episode, EpisodeCode
 from bot.core.errors import BadInput
 from bot.core.tree import permission_names
+from bot.lookups.options import EpisodeOption, LevelOption
 from bot.parties.repository import Status
 from bot.parties.service import describe_offsets, parse_offsets
 from bot.shield.posts import REPOST_NEEDS, missing_for_repost
@@ -18,12 +19,10 @@ from bot.shield.repository import ShieldMode
 from bot.spoilers import NOTHING_WATCHED, wrap
 from bot.ui import paging
 from bot.ui.text import quote
-from cogs import autocomplete
 
 if TYPE_CHECKING:
     from bot.core.app import HeartBot
 
-NOTHING = ("none", "nothing", "0")
 TERMS, SHOW = "config-terms", "config-show"  # the pager's kinds for this cog's lists
 SHIELD_UNAVAILABLE = (
     " The shield is off: this bot's application has not enabled the Message Content intent "
@@ -88,24 +87,21 @@ class Config(commands.GroupCog, group_name="config"):
         require_manage_server(interaction)
         return True
 
-    def _level(self, text: str) -> EpisodeCode:
-        if text.strip().casefold() in NOTHING:
-            return NOTHING_WATCHED
-        return self.bot.lookups.index.episode(text).code
-
     def _label(self, level: EpisodeCode) -> str:
         return "nothing watched" if level == NOTHING_WATCHED else self.bot.lookups.index.episode_label(level)
 
     @app_commands.command(name="baseline")
     @app_commands.describe(episode="Every channel may show up to this episode (code or title, or 'none')")
-    @app_commands.autocomplete(episode=autocomplete.episodes)
-    async def baseline(self, interaction: discord.Interaction, episode: str) -> None:
+    async def baseline(
+        self,
+        interaction: discord.Interaction[HeartBot],
+        episode: app_commands.Transform[EpisodeCode, LevelOption],
+    ) -> None:
         """Set what every channel in this server may show without spoiler tags."""
         assert interaction.guild_id is not None
-        level = self._level(episode)
-        await self.bot.spoiler_levels.set_baseline(interaction.guild_id, level)
+        await self.bot.spoiler_levels.set_baseline(interaction.guild_id, episode)
         await interaction.response.send_message(
-            f"Every channel may now show up to **{self._label(level)}**; later details stay wrapped.",
+            f"Every channel may now show up to **{self._label(episode)}**; later details stay wrapped.",
             ephemeral=True,
         )
 
@@ -114,16 +110,17 @@ class Config(commands.GroupCog, group_name="config"):
         channel="The spoiler channel", up_to="It may show up to this episode (code or title)"
     )
     @app_commands.rename(up_to="up-to")
-    @app_commands.autocomplete(up_to=autocomplete.episodes)
     async def spoiler_channel_set(
-        self, interaction: discord.Interaction, channel: discord.TextChannel, up_to: str
+        self,
+        interaction: discord.Interaction[HeartBot],
+        channel: discord.TextChannel,
+        up_to: app_commands.Transform[EpisodeCode, LevelOption],
     ) -> None:
         """Let one channel show more than the server's baseline."""
         assert interaction.guild_id is not None
-        level = self._level(up_to)
-        await self.bot.spoiler_levels.set_channel(interaction.guild_id, channel.id, level)
+        await self.bot.spoiler_levels.set_channel(interaction.guild_id, channel.id, up_to)
         await interaction.response.send_message(
-            f"{channel.mention} may now show up to **{self._label(level)}** "
+            f"{channel.mention} may now show up to **{self._label(up_to)}** "
             "(or the server's baseline, if that is later).",
             ephemeral=True,
         )
@@ -179,17 +176,20 @@ class Config(commands.GroupCog, group_name="config"):
 
     @shield_term.command(name="add")
     @app_commands.describe(phrase="Words that reveal a plot point", episode="The episode they reveal")
-    @app_commands.autocomplete(episode=autocomplete.episodes)
-    async def shield_term_add(self, interaction: discord.Interaction, phrase: str, episode: str) -> None:
+    async def shield_term_add(
+        self,
+        interaction: discord.Interaction[HeartBot],
+        phrase: str,
+        episode: app_commands.Transform[Episode, EpisodeOption],
+    ) -> None:
         """Add a phrase the shield treats as a spoiler for an episode."""
         assert interaction.guild_id is not None
         cleaned = " ".join(phrase.split()).casefold()
         if not 3 <= len(cleaned) <= 100:
             raise BadInput("A term needs 3 to 100 characters.")
-        found = self.bot.lookups.index.episode(episode)
-        await self.bot.shield.add_term(interaction.guild_id, cleaned, found.code)
+        await self.bot.shield.add_term(interaction.guild_id, cleaned, episode.code)
         await interaction.response.send_message(
-            f"Added: {quote(cleaned)} now counts as a spoiler for **{self._label(found.code)}**.",
+            f"Added: {quote(cleaned)} now counts as a spoiler for **{self._label(episode.code)}**.",
             ephemeral=True,
         )
 

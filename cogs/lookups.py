@@ -8,9 +8,10 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.canon import Character, Episode
+from bot.lookups.options import CharacterOption, EpisodeOption
 from bot.ui import paging
 from bot.ui.presenter import PAGES, RevealButton, answer, lookup_page
-from cogs import autocomplete
 
 if TYPE_CHECKING:
     from bot.core.app import HeartBot
@@ -32,15 +33,22 @@ class Lookups(commands.Cog):
 
     @app_commands.command(name="episode")
     @app_commands.describe(episode="A code like S2E3 or 2x03, or a title like Promise", share=SHARE)
-    @app_commands.autocomplete(episode=autocomplete.episodes)
-    async def episode(self, interaction: discord.Interaction, episode: str, share: bool = False) -> None:
+    async def episode(
+        self,
+        interaction: discord.Interaction[HeartBot],
+        episode: app_commands.Transform[Episode, EpisodeOption],
+        share: bool = False,
+    ) -> None:
         """An episode: release date, runtime, what happens and trivia, hidden past your progress."""
-        await answer(interaction, self.bot.lookups.episode(episode), share=share)
+        await answer(interaction, self.bot.lookups.episode(str(episode.code)), share=share)
 
     @app_commands.command(name="season")
     @app_commands.describe(season="1, 2 or 3", share=SHARE)
     async def season(
-        self, interaction: discord.Interaction, season: app_commands.Range[int, 1, 3], share: bool = False
+        self,
+        interaction: discord.Interaction[HeartBot],
+        season: app_commands.Range[int, 1, 3],
+        share: bool = False,
     ) -> None:
         """A season's release date and its episodes, with spoiler-free summaries."""
         await answer(interaction, self.bot.lookups.season(season), share=share)
@@ -49,7 +57,7 @@ class Lookups(commands.Cog):
     @app_commands.describe(season="Only this season's cast (1, 2 or 3)", share=SHARE)
     async def cast(
         self,
-        interaction: discord.Interaction,
+        interaction: discord.Interaction[HeartBot],
         season: app_commands.Range[int, 1, 3] | None = None,
         share: bool = False,
     ) -> None:
@@ -60,20 +68,27 @@ class Lookups(commands.Cog):
     @app_commands.describe(
         name="A character or the actor who plays them, e.g. Charlie or Joe Locke", share=SHARE
     )
-    @app_commands.autocomplete(name=autocomplete.characters)
-    async def character(self, interaction: discord.Interaction, name: str, share: bool = False) -> None:
+    async def character(
+        self,
+        interaction: discord.Interaction[HeartBot],
+        name: app_commands.Transform[Character, CharacterOption],
+        share: bool = False,
+    ) -> None:
         """A character: who plays them, when they first appear, what we learn; hidden past your progress."""
-        reader = await self.bot.progress.reader(interaction.user.id)
-        await answer(interaction, self.bot.lookups.character(name, visible_at=reader.level), share=share)
+        await answer(interaction, self.bot.lookups.character_by_id(name.id), share=share)
 
     @app_commands.command(name="trivia")
     @app_commands.describe(episode="Only this episode's trivia: a code or a title", share=SHARE)
-    @app_commands.autocomplete(episode=autocomplete.episodes)
     async def trivia(
-        self, interaction: discord.Interaction, episode: str | None = None, share: bool = False
+        self,
+        interaction: discord.Interaction[HeartBot],
+        episode: app_commands.Transform[Episode, EpisodeOption] | None = None,
+        share: bool = False,
     ) -> None:
         """Behind-the-scenes facts, hidden past your progress."""
-        await answer(interaction, self.bot.lookups.trivia(episode), share=share)
+        await answer(
+            interaction, self.bot.lookups.trivia(str(episode.code) if episode else None), share=share
+        )
 
 
 async def setup(bot: HeartBot) -> None:

@@ -8,9 +8,9 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.canon import EpisodeCode
+from bot.canon import Episode, EpisodeCode
+from bot.lookups.options import EpisodeOption
 from bot.spoilers import Mode, describe_level
-from cogs import autocomplete
 
 if TYPE_CHECKING:
     from bot.core.app import HeartBot
@@ -30,19 +30,21 @@ class Progress(commands.GroupCog, group_name="progress"):
     @app_commands.describe(
         episode="The last episode you have watched: a code like S2E3 or a title like Promise"
     )
-    @app_commands.autocomplete(episode=autocomplete.episodes)
-    async def set_(self, interaction: discord.Interaction, episode: str) -> None:
+    async def set_(
+        self,
+        interaction: discord.Interaction[HeartBot],
+        episode: app_commands.Transform[Episode, EpisodeOption],
+    ) -> None:
         """Set the last episode you have watched (everything up to it is shown in full)."""
-        found = self.bot.lookups.index.episode(episode)
-        await self.bot.progress.set_watched(interaction.user.id, found.code)
+        await self.bot.progress.set_watched(interaction.user.id, episode.code)
         await interaction.response.send_message(
-            f"Got it: you've watched up to **{self._label(found.code)}**. I'll show everything up to there "
+            f"Got it: you've watched up to **{self._label(episode.code)}**. I'll show everything up to there "
             "and keep what comes after behind spoiler tags.",
             ephemeral=True,
         )
 
     @app_commands.command(name="next")
-    async def next_(self, interaction: discord.Interaction) -> None:
+    async def next_(self, interaction: discord.Interaction[HeartBot]) -> None:
         """Mark the next episode as watched."""
         progress = await self.bot.progress.watched_next(interaction.user.id)
         await interaction.response.send_message(
@@ -50,7 +52,7 @@ class Progress(commands.GroupCog, group_name="progress"):
         )
 
     @app_commands.command(name="show")
-    async def show(self, interaction: discord.Interaction) -> None:
+    async def show(self, interaction: discord.Interaction[HeartBot]) -> None:
         """Show how far you've watched and how spoilers are shown to you."""
         progress = await self.bot.progress.get(interaction.user.id)
         mode = "wrapped in spoiler tags" if progress.mode is Mode.WRAP else "left out, with a note"
@@ -61,7 +63,7 @@ class Progress(commands.GroupCog, group_name="progress"):
         await interaction.response.send_message(f"{where} Details after that are {mode}.", ephemeral=True)
 
     @app_commands.command(name="reset")
-    async def reset(self, interaction: discord.Interaction) -> None:
+    async def reset(self, interaction: discord.Interaction[HeartBot]) -> None:
         """Forget your progress: you'll be treated as having watched nothing."""
         await self.bot.progress.reset(interaction.user.id)
         await interaction.response.send_message(
@@ -76,7 +78,7 @@ class Progress(commands.GroupCog, group_name="progress"):
             app_commands.Choice(name="hide: leave them out entirely", value="hide"),
         ]
     )
-    async def mode(self, interaction: discord.Interaction, mode: app_commands.Choice[str]) -> None:
+    async def mode(self, interaction: discord.Interaction[HeartBot], mode: app_commands.Choice[str]) -> None:
         """Choose how details after your progress are shown to you: wrapped or left out."""
         chosen = Mode(mode.value)
         await self.bot.progress.set_mode(interaction.user.id, chosen)
