@@ -6,8 +6,9 @@ import json
 from typing import Any
 
 import discord
+import pytest
 
-from bot.sandbox.harness import Actor
+from bot.sandbox.harness import Actor, RunningBot
 from bot.sandbox.server import Sandbox
 from tests.test_watch_parties import announcement, ask, create, in_thread, wait
 
@@ -138,3 +139,67 @@ async def test_the_export_lists_which_party_messages_reached_the_member(
     [download] = downloads(sandbox)
     stored = json.loads(download["content"])["watch_parties"]
     assert stored["messages_received"] == [{"party": 1, "message": "reminder:60"}]
+
+
+async def store_a_bit_of_everything(alice: Actor, bob: Actor) -> None:
+    await ask(alice, "/progress set episode:S2E3")
+    await ask(alice, "/timezone set zone:Europe/London")
+    await alice.run('/spoiler text:"they kiss in the rain" episode:S1E4')
+    await create(bob)
+    await alice.click("Going")
+
+
+async def test_an_erase_that_fails_midway_erases_nothing(
+    alice: Actor, bob: Actor, sandbox: Sandbox, running: RunningBot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await store_a_bit_of_everything(alice, bob)
+    bot = running.bot
+    assert bot is not None
+    alice_id = sandbox.user("alice").id
+    before = await bot.privacy.export(alice_id)
+    assert list(before) == [  # in the order the file has always had
+        "user_id",
+        "watched_up_to",
+        "spoiler_mode",
+        "told_how_to_set_progress",
+        "updated_at",
+        "spoilers_you_posted",
+        "time_zone",
+        "watch_parties",
+    ]
+
+    async def broken(user_id: int) -> None:  # after progress and the shield have erased their part
+        raise RuntimeError("the disk is full")
+
+    monkeypatch.setattr(bot.timezones, "erase_member", broken)
+    await ask(alice, "/privacy delete")
+    await alice.click("Delete my data")
+    await sandbox.idle()
+    assert any(o.content.startswith("Sorry, something went wrong") for o in sandbox.observations)
+    assert not any(o.content.startswith("Done: everything I stored") for o in sandbox.observations)
+    assert await bot.privacy.export(alice_id) == before
+    assert (await bot.progress.get(alice_id)).watched is not None  # nor forgotten by its cache
+    assert counts(sandbox) == ["2", "0", "0"]  # bob and alice still going
+
+
+async def test_an_erase_failing_in_its_last_part_leaves_the_earlier_parts_stored(
+    alice: Actor, bob: Actor, sandbox: Sandbox, running: RunningBot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await store_a_bit_of_everything(alice, bob)
+    bot = running.bot
+    assert bot is not None
+    alice_id = sandbox.user("alice").id
+    before = await bot.privacy.export(alice_id)
+    erase_parties = bot.parties.erase_member
+
+    async def broken(user_id: int) -> list[Any]:  # every other part ran, and so did this one's deletes
+        await erase_parties(user_id)
+        raise RuntimeError("the disk is full")
+
+    monkeypatch.setattr(bot.parties, "erase_member", broken)
+    with pytest.raises(RuntimeError, match="the disk is full"):
+        await bot.privacy.erase(alice_id)
+    assert await bot.privacy.export(alice_id) == before
+    monkeypatch.undo()
+    await bot.privacy.erase(alice_id)  # and once nothing fails, it all goes
+    assert await bot.privacy.export(alice_id) == {"user_id": str(alice_id), "stored": "nothing"}

@@ -24,6 +24,7 @@ from bot.core.tree import HeartTree
 from bot.lookups.service import Lookups
 from bot.parties.repository import PartyRepository
 from bot.parties.service import PartyService
+from bot.privacy.service import PrivacyService
 from bot.progress.channel_levels import SpoilerLevelService
 from bot.progress.channel_levels_repository import SpoilerLevelRepository
 from bot.progress.repository import ProgressRepository
@@ -116,6 +117,7 @@ class HeartBot(commands.Bot):
         self.parties = PartyService(PartyRepository(db), self.lookups.index, self.timers, self.clock)
         self._lexicon = lexicon
         self.shield: ShieldService  # set in setup_hook, where reading the lexicon file belongs
+        self.privacy: PrivacyService  # set in setup_hook, once the shield is
 
     @property
     def shield_available(self) -> bool:
@@ -127,6 +129,7 @@ class HeartBot(commands.Bot):
         # Loading the semantic reader's model reads files for a moment: not on the event loop.
         reader = await asyncio.to_thread(load_shield_reader, lexicon, self.settings, canon=self.canon)
         self.shield = ShieldService(self.shield_store, lexicon, reader, self.spoiler_levels)
+        self.privacy = PrivacyService(self.db, self.progress, self.shield, self.timezones, self.parties)
         await self.load_extensions()  # cogs register their timer handlers as they load
         if self.sync_on_start:
             await self.sync_commands()

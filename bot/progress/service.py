@@ -66,18 +66,20 @@ class ProgressService:
         await self._save(replace(progress, hinted=True))
         return True
 
-    async def export(self, user_id: int) -> dict[str, Any]:
+    async def export_member(self, user_id: int) -> dict[str, Any]:
+        """What /privacy export shows of the member's progress, or nothing when none is stored."""
         stored = await self._repository.get(user_id)
         if stored is None:
-            return {"user_id": str(user_id), "stored": "nothing"}
+            return {}
         return {
-            "user_id": str(user_id),
             "watched_up_to": str(stored.watched) if stored.watched else None,
             "spoiler_mode": stored.mode.value,
             "told_how_to_set_progress": stored.hinted,
             "updated_at": stored.updated_at.isoformat() if stored.updated_at else None,
         }
 
-    async def delete(self, user_id: int) -> bool:
+    async def erase_member(self, user_id: int) -> bool:
+        """Forget the member's progress; True if there was any. The cached copy goes first, so a
+        rolled-back erase is read again from the database rather than remembered as gone."""
         self._cache.pop(user_id, None)
         return await self._repository.delete(user_id)
