@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import discord
 from discord import app_commands
@@ -51,7 +51,7 @@ def wrap_fallbacks(guild: discord.Guild, wrap_channel_ids: list[int]) -> list[st
     return lines
 
 
-def require_manage_server(interaction: discord.Interaction) -> int:
+def require_manage_server(interaction: discord.Interaction[Any]) -> int:
     """The server's id, if the member may change its settings. default_member_permissions only hides the
     commands (a server can override it) and buttons outlive a member's rights, so every entry checks."""
     permissions = interaction.permissions
@@ -83,7 +83,7 @@ class Config(commands.GroupCog, group_name="config"):
         paging.unregister(self.bot, TERMS)
         paging.unregister(self.bot, SHOW)
 
-    async def interaction_check(self, interaction: discord.Interaction) -> bool:
+    async def interaction_check(self, interaction: discord.Interaction[Any]) -> bool:
         require_manage_server(interaction)
         return True
 
@@ -128,7 +128,7 @@ class Config(commands.GroupCog, group_name="config"):
     @spoiler_channel.command(name="remove")
     @app_commands.describe(channel="The channel to return to the server's baseline")
     async def spoiler_channel_remove(
-        self, interaction: discord.Interaction, channel: discord.TextChannel
+        self, interaction: discord.Interaction[HeartBot], channel: discord.TextChannel
     ) -> None:
         """Make a spoiler channel an ordinary channel again."""
         assert interaction.guild_id is not None
@@ -151,7 +151,10 @@ class Config(commands.GroupCog, group_name="config"):
         ]
     )
     async def shield(
-        self, interaction: discord.Interaction, channel: discord.TextChannel, mode: app_commands.Choice[str]
+        self,
+        interaction: discord.Interaction[HeartBot],
+        channel: discord.TextChannel,
+        mode: app_commands.Choice[str],
     ) -> None:
         """Turn the spoiler shield on (wrap, warn or log) or off in a channel."""
         assert interaction.guild_id is not None
@@ -168,7 +171,9 @@ class Config(commands.GroupCog, group_name="config"):
 
     @app_commands.command(name="log-channel")
     @app_commands.describe(channel="Where the shield reports to moderators")
-    async def log_channel(self, interaction: discord.Interaction, channel: discord.TextChannel) -> None:
+    async def log_channel(
+        self, interaction: discord.Interaction[HeartBot], channel: discord.TextChannel
+    ) -> None:
         """Choose the channel where the shield reports what it finds."""
         assert interaction.guild_id is not None
         await self.bot.shield.set_log_channel(interaction.guild_id, channel.id)
@@ -194,7 +199,7 @@ class Config(commands.GroupCog, group_name="config"):
         )
 
     @shield_term.command(name="list")
-    async def shield_term_list(self, interaction: discord.Interaction) -> None:
+    async def shield_term_list(self, interaction: discord.Interaction[HeartBot]) -> None:
         """List this server's own spoiler terms, each hidden behind spoiler tags."""
         await paging.send(interaction, TERMS)
 
@@ -212,7 +217,7 @@ class Config(commands.GroupCog, group_name="config"):
 
     @shield_term.command(name="remove")
     @app_commands.describe(phrase="The term to remove")
-    async def shield_term_remove(self, interaction: discord.Interaction, phrase: str) -> None:
+    async def shield_term_remove(self, interaction: discord.Interaction[HeartBot], phrase: str) -> None:
         """Remove one of this server's own spoiler terms."""
         assert interaction.guild_id is not None
         cleaned = " ".join(phrase.split()).casefold()
@@ -222,7 +227,7 @@ class Config(commands.GroupCog, group_name="config"):
 
     async def _exempt(
         self,
-        interaction: discord.Interaction,
+        interaction: discord.Interaction[HeartBot],
         role: discord.Role | None,
         channel: discord.TextChannel | None,
         on: bool,
@@ -244,7 +249,7 @@ class Config(commands.GroupCog, group_name="config"):
     )
     async def shield_exempt_add(
         self,
-        interaction: discord.Interaction,
+        interaction: discord.Interaction[HeartBot],
         role: discord.Role | None = None,
         channel: discord.TextChannel | None = None,
     ) -> None:
@@ -255,7 +260,7 @@ class Config(commands.GroupCog, group_name="config"):
     @app_commands.describe(role="Check this role again", channel="Check this channel again")
     async def shield_exempt_remove(
         self,
-        interaction: discord.Interaction,
+        interaction: discord.Interaction[HeartBot],
         role: discord.Role | None = None,
         channel: discord.TextChannel | None = None,
     ) -> None:
@@ -266,7 +271,7 @@ class Config(commands.GroupCog, group_name="config"):
 
     @app_commands.command(name="party-reminders")
     @app_commands.describe(offsets="How long before the start: `1 hour, 10 minutes` or `1h, 10m` (or `none`)")
-    async def party_reminders(self, interaction: discord.Interaction, offsets: str) -> None:
+    async def party_reminders(self, interaction: discord.Interaction[HeartBot], offsets: str) -> None:
         """Choose when watch-party attendees are reminded (default 1 hour and 10 minutes before)."""
         assert interaction.guild_id is not None
         minutes = parse_offsets(offsets)
@@ -285,10 +290,12 @@ class Config(commands.GroupCog, group_name="config"):
     @app_commands.describe(
         role="Members with this role may edit and cancel anyone's party (leave out to clear)"
     )
-    async def party_manager(self, interaction: discord.Interaction, role: discord.Role | None = None) -> None:
+    async def party_manager(
+        self, interaction: discord.Interaction[HeartBot], role: discord.Role | None = None
+    ) -> None:
         """Choose the role that may manage every watch party here, besides Manage Server."""
         assert interaction.guild_id is not None
-        await self.bot.parties.repository.set_manager_role(interaction.guild_id, role.id if role else None)
+        await self.bot.parties.set_manager_role(interaction.guild_id, role.id if role else None)
         text = (
             f"Members with {role.mention} may now edit and cancel any watch party here."
             if role
@@ -299,7 +306,7 @@ class Config(commands.GroupCog, group_name="config"):
     # -- everything at a glance ----------------------------------------------------------------------
 
     @app_commands.command(name="show")
-    async def show(self, interaction: discord.Interaction) -> None:
+    async def show(self, interaction: discord.Interaction[HeartBot]) -> None:
         """Show this server's spoiler and shield settings."""
         await paging.send(interaction, SHOW)
 
@@ -321,7 +328,7 @@ class Config(commands.GroupCog, group_name="config"):
         # their party; ended ones (a server holds dozens over time) make one line rather than fill pages.
         now = self.bot.clock.now()
         open_threads, ended, cancelled = [], [], False
-        for party in await self.bot.parties.repository.with_threads(guild_id):
+        for party in await self.bot.parties.with_threads(guild_id):
             if party.thread_id is None or (level := levels.pop(party.thread_id, None)) is None:
                 continue
             if party.status is Status.UPCOMING and not party.ended(now):

@@ -10,11 +10,11 @@ from discord.ext import commands
 
 from bot import __version__
 from bot.ui import paging
+from bot.ui.presenter import EMBED_COLOUR
 
 if TYPE_CHECKING:
     from bot.core.app import HeartBot
 
-EMBED_COLOUR = discord.Colour.from_rgb(231, 124, 167)  # the show's pink
 HELP = "help"
 
 
@@ -48,12 +48,12 @@ class Meta(commands.Cog):
         return paging.Page(embed=embed, index=index, count=len(pages))
 
     @app_commands.command(name="help")
-    async def help_command(self, interaction: discord.Interaction) -> None:
+    async def help_command(self, interaction: discord.Interaction[HeartBot]) -> None:
         """List every command with what it does."""
         await paging.send(interaction, HELP)
 
     @app_commands.command(name="about")
-    async def about(self, interaction: discord.Interaction) -> None:
+    async def about(self, interaction: discord.Interaction[HeartBot]) -> None:
         """What this bot is, its version, and where its show data comes from."""
         canon = self.bot.canon
         publishers = ", ".join(canon.publishers[:6])

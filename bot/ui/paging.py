@@ -29,11 +29,14 @@ import re
 import weakref
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import TYPE_CHECKING, Any, Self, TypeVar
 
 import discord
 
-from bot.core.tree import answers_errors
+from bot.ui.buttons import PersistentButton
+
+if TYPE_CHECKING:
+    from bot.core.app import HeartBot
 
 log = logging.getLogger(__name__)
 
@@ -41,7 +44,6 @@ CONTENT_LIMIT = 2000  # characters of message content
 DESCRIPTION_LIMIT = 4096  # characters of an embed description
 FIELDS_LIMIT = 25  # fields in one embed
 EMBED_LIMIT = 6000  # characters in all of a message's embeds together
-CUSTOM_ID_LIMIT = 100
 PAGE_LINE_ROOM = 24  # what "\n-# Page n of m" takes from the content, with room to spare
 
 KIND = re.compile(r"[a-z][a-z0-9-]{0,19}")
@@ -54,7 +56,7 @@ T = TypeVar("T")
 
 @dataclass(frozen=True, slots=True)
 class PageRequest:
-    interaction: discord.Interaction  # who asked or clicked; check their rights and render for them
+    interaction: discord.Interaction[HeartBot]  # who asked or clicked; check their rights and render for them
     kind: str
     key: str
     page: int  # zero-based; may be past the end
@@ -67,7 +69,7 @@ class Page:
     embed: discord.Embed | None = None
     index: int = 0  # which page this is, after clamping
     count: int = 1  # how many pages the list has now
-    items: tuple[discord.ui.Item[discord.ui.View], ...] = ()  # the feature's own buttons, after the pager's
+    items: tuple[discord.ui.Item[Any], ...] = ()  # the feature's own buttons, after the pager's
 
 
 PageSource = Callable[[PageRequest], Awaitable[Page]]
@@ -140,7 +142,9 @@ def lines_page(
     return Page(content="\n".join([heading, *pages[index]]), index=index, count=len(pages))
 
 
-async def send(interaction: discord.Interaction, kind: str, key: str = "", *, shared: bool = False) -> None:
+async def send(
+    interaction: discord.Interaction[HeartBot], kind: str, key: str = "", *, shared: bool = False
+) -> None:
     """Answer `interaction` with the first page of `kind`'s list `key`: privately, or for the whole
     channel when `shared`."""
     page = await _build(interaction, kind, key, 0, shared=shared)
@@ -157,7 +161,9 @@ async def send(interaction: discord.Interaction, kind: str, key: str = "", *, sh
         await interaction.response.send_message(content, **options)  # type: ignore[arg-type]
 
 
-async def _build(interaction: discord.Interaction, kind: str, key: str, page: int, *, shared: bool) -> Page:
+async def _build(
+    interaction: discord.Interaction[HeartBot], kind: str, key: str, page: int, *, shared: bool
+) -> Page:
     source = _sources.get(interaction.client, {}).get(kind)
     if source is None:
         raise LookupError(f"no page source registered for {kind!r}")
@@ -184,30 +190,24 @@ def _message(
 
 
 class PageButton(
-    discord.ui.DynamicItem[discord.ui.Button],
-    template=r"page:(?P<kind>[a-z][a-z0-9-]{0,19}):(?P<key>[\w.-]{0,60}):(?P<page>\d{1,5}):(?P<way>[pn])",
+    PersistentButton,
+    custom_id="page:{kind}:{key}:{page}:{way}",
+    fields={"kind": KIND.pattern, "key": r"[\w.-]{0,60}", "page": r"\d{1,5}", "way": "[pn]"},
 ):
     """Previous or Next under a paged list; its custom id holds everything needed to rebuild the page."""
 
     def __init__(self, kind: str, key: str, page: int, *, forward: bool) -> None:
         if not KEY.fullmatch(key):
             raise ValueError(f"a page key is up to 60 letters, digits, _ . and -, not {key!r}")
-        custom_id = f"page:{kind}:{key}:{page}:{'n' if forward else 'p'}"
-        assert len(custom_id) <= CUSTOM_ID_LIMIT
         label = "Next" if forward else "Previous"
-        super().__init__(
-            discord.ui.Button(label=label, style=discord.ButtonStyle.secondary, custom_id=custom_id)
-        )
+        super().__init__(label, kind=kind, key=key, page=page, way="n" if forward else "p")
         self.kind, self.key, self.page = kind, key, page
 
     @classmethod
-    async def from_custom_id(
-        cls, interaction: discord.Interaction, item: discord.ui.Button, match: re.Match[str]
-    ) -> PageButton:
-        return cls(match["kind"], match["key"], int(match["page"]), forward=match["way"] == "n")
+    def from_fields(cls, **fields: str) -> Self:
+        return cls(fields["kind"], fields["key"], int(fields["page"]), forward=fields["way"] == "n")
 
-    @answers_errors
-    async def callback(self, interaction: discord.Interaction) -> None:
+    async def pressed(self, interaction: discord.Interaction[HeartBot]) -> None:
         if self.kind not in _sources.get(interaction.client, {}):
             await interaction.response.send_message(OUTDATED, ephemeral=True)
             return
