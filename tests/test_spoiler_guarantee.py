@@ -24,7 +24,7 @@ from hypothesis import strategies as st
 from bot.canon import Canon, Character, Episode, EpisodeCode, load_canon
 from bot.canon.models import Beat
 from bot.core.errors import NotFound
-from bot.lookups.service import Lookups
+from bot.lookups.service import LookupService as Lookups
 from bot.sandbox.harness import Actor, RunningBot, new_sandbox
 from bot.sandbox.observe import Observation
 from bot.sandbox.server import Sandbox

@@ -9,7 +9,7 @@ import pytest
 
 from bot.canon import Canon, EpisodeCode
 from bot.core.errors import NotFound
-from bot.lookups.service import Lookups
+from bot.lookups.service import LookupService
 from bot.sandbox.harness import Actor, RunningBot
 from bot.sandbox.observe import Observation
 from bot.sandbox.server import Sandbox
@@ -394,4 +394,4 @@ async def test_time_zone_set_show_export_and_delete(alice: Actor, sandbox: Sandb
 @pytest.mark.parametrize(("kind", "key"), [("season", "x"), ("cast", "9x"), ("season", "9"), ("map", "1")])
 def test_a_button_naming_what_no_longer_exists_gets_a_short_answer(canon: Canon, kind: str, key: str) -> None:
     with pytest.raises(NotFound):
-        Lookups(canon).rebuild(kind, key)
+        LookupService(canon).rebuild(kind, key)

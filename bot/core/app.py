@@ -21,7 +21,7 @@ from bot.core.settings import Settings
 from bot.core.timers import TimerDispatcher
 from bot.core.timers_repository import TimerRepository
 from bot.core.tree import HeartTree
-from bot.lookups.service import Lookups
+from bot.lookups.service import LookupService
 from bot.parties.repository import PartyRepository
 from bot.parties.service import PartyService
 from bot.privacy.service import PrivacyService
@@ -108,10 +108,9 @@ class HeartBot(commands.Bot):
         self.failed_extensions: list[str] = []
         self.sync_on_start = sync_on_start
         self.command_sync_records = CommandSyncRepository(db)
-        self.lookups = Lookups(canon)
+        self.lookups = LookupService(canon)
         self.progress = ProgressService(ProgressRepository(db), canon, self.clock)
         self.spoiler_levels = SpoilerLevelService(SpoilerLevelRepository(db), self.clock)
-        self.shield_store = ShieldRepository(db)
         self.timers = TimerDispatcher(TimerRepository(db), self.clock)
         self.timezones = TimezoneService(TimezoneRepository(db))
         self.parties = PartyService(PartyRepository(db), self.lookups.index, self.timers, self.clock)
@@ -128,7 +127,7 @@ class HeartBot(commands.Bot):
         lexicon = self._lexicon or load_lexicon(self.canon)
         # Loading the semantic reader's model reads files for a moment: not on the event loop.
         reader = await asyncio.to_thread(load_shield_reader, lexicon, self.settings, canon=self.canon)
-        self.shield = ShieldService(self.shield_store, lexicon, reader, self.spoiler_levels)
+        self.shield = ShieldService(ShieldRepository(self.db), lexicon, reader, self.spoiler_levels)
         self.privacy = PrivacyService(self.db, self.progress, self.shield, self.timezones, self.parties)
         await self.load_extensions()  # cogs register their timer handlers as they load
         if self.sync_on_start:

@@ -76,7 +76,9 @@ class Lookup:
     document: Document
 
 
-class Lookups:
+class LookupService:
+    """Every lookup answer as a document, built from the canon once and kept."""
+
     def __init__(self, canon: Canon) -> None:
         self.canon = canon
         self.index = CanonIndex(canon)
