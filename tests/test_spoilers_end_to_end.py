@@ -215,6 +215,35 @@ async def test_episode_autocomplete_offers_codes_and_titles(running: RunningBot,
     assert choices[0] == {"name": "S2E3 · Promise", "value": "S2E3"}
 
 
+@pytest.mark.parametrize(
+    "command",
+    [
+        "episode episode",
+        "trivia episode",
+        "progress set episode",
+        "config baseline episode",
+        "config spoiler-channel set channel:#general up-to",
+        "config shield-term add phrase:rainy episode",
+    ],
+)
+async def test_every_option_naming_an_episode_reads_and_suggests_alike(
+    sandbox: Sandbox, running: RunningBot, command: str
+) -> None:
+    admin = Actor(sandbox, "admin")
+    choices = await sandbox.autocomplete("admin", f"{command}:prom")
+    assert choices[0] == {"name": "S2E3 · Promise", "value": "S2E3"}
+    reply = await ask(admin, f"/{command}:zzzzzz")
+    assert reply.visible_to == "admin"
+    assert reply.content.startswith("I couldn't find an episode called “zzzzzz”.")
+
+
+async def test_a_servers_level_may_be_none(sandbox: Sandbox, running: RunningBot) -> None:
+    admin = Actor(sandbox, "admin")
+    await ask(admin, "/config baseline episode:S2E1")
+    reply = await ask(admin, "/config baseline episode:none")
+    assert reply.content.startswith("Every channel may now show up to **nothing watched**")
+
+
 # -- shared lookups, channel levels and the Reveal button -----------------------------------------------
 
 
