@@ -34,6 +34,8 @@ class TimerDispatcher:
         self._task: asyncio.Task[None] | None = None
         self._started_at: datetime | None = None
         self._stopping = False
+        self._resting = False  # the loop waits for a new timer, or for `_resting_until` when that is set
+        self._resting_until: datetime | None = None
 
     def register(self, event: str, handler: Handler) -> None:
         """Cogs register in cog_load; a timer whose handler is missing waits (and is retried) instead."""
@@ -50,6 +52,16 @@ class TimerDispatcher:
     async def cancel(self, timer_id: int) -> None:
         await self._repository.cancel(timer_id, self._clock.now())
         self._wake.set()
+
+    @property
+    def idle(self) -> bool:
+        """Nothing is due and nothing is being handled (or the dispatcher is not running): what waits on
+        the dispatcher, such as the sandbox's `idle`, checks this instead of letting time pass."""
+        if self._task is None or self._task.done():
+            return True
+        if not self._resting or self._wake.is_set():
+            return False
+        return self._resting_until is None or self._resting_until > self._clock.now()
 
     def start(self) -> None:
         if self._task is None:
@@ -82,11 +94,14 @@ class TimerDispatcher:
             self._wake.clear()
             timer = await self._repository.earliest_pending()
             if timer is None:
+                self._resting, self._resting_until = True, None
                 await self._wake.wait()
             elif timer.due_at > self._clock.now():
+                self._resting, self._resting_until = True, timer.due_at
                 await self._sleep_until(timer.due_at)
             else:
                 await self._fire(timer)
+            self._resting = False
 
     async def _sleep_until(self, when: datetime) -> None:
         """Until `when`, or until a new timer might be earlier."""

@@ -127,23 +127,23 @@ class Gateway:
 
     # -- faults on demand ----------------------------------------------------------------------------
 
-    def _live(self) -> list[Session]:
-        return [s for s in self.sessions.values() if s.connection is not None]
+    def _live(self) -> list[tuple[Session, Connection]]:
+        return [(s, s.connection) for s in self.sessions.values() if s.connection is not None]
 
     async def drop_connections(self) -> None:
         """The connection dies without goodbye; the client reconnects and resumes."""
-        for session in self._live():
-            connection, session.connection = session.connection, None
+        for session, connection in self._live():
+            session.connection = None
             await connection.ws.close(code=4000, message=b"connection dropped")
 
     async def request_reconnect(self) -> None:
-        for session in self._live():
-            await session.connection.send({"op": Op.RECONNECT, "d": None})
+        for _, connection in self._live():
+            await connection.send({"op": Op.RECONNECT, "d": None})
 
     async def invalidate_sessions(self) -> None:
         """INVALID_SESSION, not resumable: the client must identify afresh."""
-        for session in self._live():
-            await session.connection.send({"op": Op.INVALID_SESSION, "d": False})
+        for session, connection in self._live():
+            await connection.send({"op": Op.INVALID_SESSION, "d": False})
             del self.sessions[session.id]
 
     # -- the socket ----------------------------------------------------------------------------------
@@ -174,9 +174,9 @@ class Gateway:
         return ws
 
     async def _receive(
-        self, connection: Connection, session: Session | None, payload: dict
+        self, connection: Connection, session: Session | None, payload: dict[str, Any]
     ) -> Session | None:
-        op, data = payload.get("op"), payload.get("d")
+        op, data = payload.get("op"), payload.get("d") or {}
         if op == Op.HEARTBEAT:
             await connection.send({"op": Op.HEARTBEAT_ACK})
         elif op == Op.IDENTIFY:

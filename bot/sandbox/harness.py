@@ -18,9 +18,13 @@ from bot.core.settings import Secret, Settings
 from bot.core.timers_repository import TimerRepository
 from bot.sandbox.observe import Observation
 from bot.sandbox.server import Sandbox
+from bot.sandbox.tasks import task_tree
 from bot.sandbox.world import Interaction
 
 log = logging.getLogger(__name__)
+
+# The bot's one long-lived task of its own (bot/core/timers.py names it): it says itself when it is idle.
+DISPATCHER_TASK = "timer-dispatcher"
 
 
 def new_sandbox(**options: Any) -> Sandbox:
@@ -65,6 +69,7 @@ class RunningBot:
         self.bot: HeartBot | None = None
         self._db: Database | None = None
         self._task: asyncio.Task[None] | None = None
+        self._unwatch: Callable[[], None] | None = None
 
     async def start(self, timeout: float = 10.0) -> HeartBot:
         self._db = await Database.open(self.database_path)
@@ -81,7 +86,9 @@ class RunningBot:
         )
         await bot.__aenter__()
         self.bot = bot
+        self._unwatch = self.sandbox.watch(self.under_way)
         await bot.login(self.sandbox.token)
+        task_tree()  # from here on, what the gateway task starts is known as the bot's
         self._task = asyncio.create_task(bot.connect(reconnect=True), name="heartbot-gateway")
         ready = asyncio.create_task(bot.wait_until_ready())
         done, _ = await asyncio.wait(
@@ -95,6 +102,9 @@ class RunningBot:
         return bot
 
     async def stop(self) -> None:
+        if self._unwatch is not None:
+            self._unwatch()
+            self._unwatch = None
         if self.bot is not None:
             await self.bot.close()
             await self.bot.__aexit__(None, None, None)
@@ -106,6 +116,30 @@ class RunningBot:
         if self._db is not None:
             await self._db.close()
             self._db = None
+
+    def under_way(self) -> list[str]:
+        """What the bot still has to do, in words: gateway events it has not read yet, handlers running,
+        a timer due or being handled. Empty when it is idle, or offline."""
+        bot = self.bot
+        if bot is None or self._task is None or self._task.done():
+            return []
+        work = []
+        ws = bot.ws
+        session = self.sandbox.gateway.sessions.get(ws.session_id or "") if ws is not None else None
+        if session is not None and session.connection is not None:
+            unread = session.seq - (ws.sequence or 0)
+            if unread > 0:
+                work.append(f"{unread} gateway event(s) the bot has not read")
+        started = task_tree().descendants(self._task)
+        dispatcher = [t for t in started if t.get_name() == DISPATCHER_TASK]
+        handlers = [
+            t for t in started if t not in dispatcher and not _within(t, dispatcher) and not _view_timer(t)
+        ]
+        if handlers:
+            work.append(f"the bot's handlers running: {', '.join(sorted(t.get_name() for t in handlers))}")
+        if not bot.timers.idle:
+            work.append("a timer due or being handled")
+        return work
 
     async def next_timer_due(self) -> datetime | None:
         """When the bot's earliest unfinished timer falls due: None when it has none or is offline."""
@@ -124,6 +158,15 @@ class RunningBot:
 
     async def __aexit__(self, *exc: object) -> None:
         await self.stop()
+
+
+def _view_timer(task: asyncio.Task[Any]) -> bool:
+    """A view's timeout (discord.py gives one to every view on an ephemeral message): waiting, not work."""
+    return getattr(task.get_coro(), "__qualname__", "").endswith("__timeout_task_impl")
+
+
+def _within(task: asyncio.Task[Any], roots: list[asyncio.Task[Any]]) -> bool:
+    return any(ancestor in roots for ancestor in task_tree().ancestors(task))
 
 
 class Actor:

@@ -215,7 +215,7 @@ def _component_total(components: Any) -> int:
 # Embeds ---------------------------------------------------------------------------------------------------
 
 
-def embed_problems(embeds: list[dict[str, Any]], path: str = "embeds") -> Problems:
+def embed_problems(embeds: Any, path: str = "embeds") -> Problems:
     """Problems of a message's embeds, including the 6000-character total over all of them."""
     problems = _shape(embeds, path) + _too_many(embeds, path, EMBEDS_MAX, "embeds")
     total = 0
@@ -261,7 +261,7 @@ def _embed_fields(embed: dict[str, Any], path: str) -> Problems:
 # Components -----------------------------------------------------------------------------------------------
 
 
-def component_problems(components: list[dict[str, Any]], path: str = "components") -> Problems:
+def component_problems(components: Any, path: str = "components") -> Problems:
     """Problems of a message's classic components: action rows of buttons or a single select menu."""
     return _components(components, path, max_rows=ACTION_ROWS_MAX)
 

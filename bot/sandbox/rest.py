@@ -96,7 +96,7 @@ class RestApi:
         self.faults: list[Fault] = []
         self.routes: list[tuple[str, re.Pattern[str], Handler, bool]] = []
         bot_auth, path_token = True, False
-        for method, pattern, handler, auth in [
+        table: list[tuple[str, str, Handler, bool]] = [
             ("GET", r"/users/@me", self.get_me, bot_auth),
             ("GET", r"/oauth2/applications/@me", self.get_application, bot_auth),
             ("GET", r"/gateway", self.get_gateway, path_token),
@@ -132,12 +132,22 @@ class RestApi:
             ("GET", r"/guilds/(\d+)/scheduled-events/(\d+)", self.get_event, bot_auth),
             ("PATCH", r"/guilds/(\d+)/scheduled-events/(\d+)", self.edit_event, bot_auth),
             ("DELETE", r"/guilds/(\d+)/scheduled-events/(\d+)", self.delete_event, bot_auth),
-        ]:
+        ]
+        for method, pattern, handler, auth in table:
             self.routes.append((method, re.compile(pattern + "$"), handler, auth))
 
     # -- the pipeline every request goes through -----------------------------------------------------
 
     async def handle(self, request: web.Request) -> web.Response:
+        """Answer one request, counted in `Sandbox.in_flight` meanwhile (what `Sandbox.idle` waits for)."""
+        self.sandbox.in_flight += 1
+        try:
+            return await self._answer(request)
+        finally:
+            self.sandbox.in_flight -= 1
+            self.sandbox.changed()
+
+    async def _answer(self, request: web.Request) -> web.Response:
         sandbox = self.sandbox
         path = "/" + request.match_info["tail"]
         arrived = sandbox.now()  # Discord's clocks start when a request arrives, not when it is handled

@@ -5,7 +5,6 @@ list, and the README's sandbox section describes each.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import re
 from collections.abc import AsyncIterator
@@ -31,7 +30,6 @@ _TEXT_CHANNEL = re.compile(r"[a-z0-9_-]{1,100}")
 # `bob edits 3: text`, `bob deletes last`, `bob opens thread: name`, `bob refuses DMs`, `bob uses "App" on 3`
 _MEMBER_VERB = re.compile(r"(?P<user>[A-Za-z0-9_.-]{1,32})\s+(?P<verb>[a-z]+)\b\s*(?P<rest>.*)", re.DOTALL)
 _PERMISSIONS = re.compile(r"permissions\s+(?P<who>[^:]+):(?P<changes>.*)")
-_SETTLE_TIMEOUT = 5.0  # real seconds the bot gets to run the timers that fell due
 
 # (how a line looks, what it does), as `help` prints them
 VERBS: dict[str, tuple[str, str]] = {
@@ -125,7 +123,10 @@ class ScriptRunner:
         except Exception:
             log.exception("sandbox script line %d failed: %r", number, line)
             self._fail(number, "the sandbox failed on this line (an unexpected error, logged)")
-        await self.sandbox.idle()
+        try:
+            await self.sandbox.idle()
+        except TimeoutError as busy:
+            self._fail(number, f"the bot did not finish what this line started: {busy}")
         self._flush()
 
     async def _act(self, line: str) -> None:
@@ -205,10 +206,10 @@ class ScriptRunner:
         if not ref.isdigit():
             raise ScriptError(f"cannot read the message {ref!r}; name it by its number, e.g. 3, or say last")
         message_id = self._by_number.get(int(ref), int(ref))
-        message = self.sandbox.messages.get(message_id)
-        if message is None:
+        found = self.sandbox.messages.get(message_id)
+        if found is None:
             raise ScriptError(f"there is no message {ref} (any more)")
-        return message
+        return found
 
     async def _member_verb(self, user: str, verb: str, rest: str) -> None:
         if verb == "edits":
@@ -300,15 +301,14 @@ class ScriptRunner:
             raise ScriptError("heartbot did not come back online within 10 seconds") from None
 
     async def _settle_timers(self) -> None:
-        """Until the bot has run every timer due by now (a failing one moves later, so this ends), then until
-        it is quiet, printing what users saw so far."""
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + _SETTLE_TIMEOUT
-        while (due := await self.bot.next_timer_due()) is not None and due <= self.sandbox.now():
-            if loop.time() > deadline:
-                raise ScriptError(f"the bot did not run what fell due at {due:%H:%M:%S} UTC")
-            await asyncio.sleep(0.02)
-        await self.sandbox.idle()
+        """Until the bot has run every timer due by now (a failing one moves later) and is idle, printing
+        what users saw so far."""
+        try:
+            await self.sandbox.idle()
+        except TimeoutError as busy:
+            raise ScriptError(f"the bot did not settle: {busy}") from None
+        if (due := await self.bot.next_timer_due()) is not None and due <= self.sandbox.now():
+            raise ScriptError(f"the bot did not run what fell due at {due:%H:%M:%S} UTC")
         self._flush()
 
     # -- output ----------------------------------------------------------------------------------------

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 import logging
 import re
 from collections.abc import Callable, Coroutine, Iterable
@@ -46,6 +47,8 @@ ADMIN = "admin"  # the one scripted user with Manage Server
 EPHEMERAL = 1 << 6
 LOADING = 1 << 7
 ACK_WINDOW = timedelta(seconds=3)
+IDLE_TIMEOUT = 10.0  # seconds `idle` waits for the bot to finish before it fails
+IDLE_POLL = 0.002  # seconds between looks at what tells no one when it is done (see `idle`)
 TOKEN_LIFETIME = timedelta(minutes=15)
 # privileged intents the simulated application may have enabled, by their application flag
 APPLICATION_FLAGS = {"presences": 1 << 13, "members": 1 << 15, "message_content": 1 << 19}
@@ -129,7 +132,9 @@ class Sandbox:
         self.requests: list[tuple[str, str, Any]] = []  # method, path, body: everything the bot sent
         self.observations: list[Observation] = []
         self.violations: list[str] = []
+        self.in_flight = 0  # requests the REST half is still answering
         self._changed = asyncio.Event()  # set and replaced on every change; waiters re-check their predicate
+        self._watched: list[Callable[[], list[str]]] = []  # what clients report still under way, in words
         self.gateway = Gateway(
             token=lambda: self.token,
             application_flags=lambda: self.application_flags,
@@ -225,15 +230,36 @@ class Sandbox:
             while not predicate():
                 await self._changed.wait()
 
-    async def idle(self, quiet: float = 0.05, timeout: float = 10.0) -> None:
-        """Wait until the bot has sent no request for `quiet` seconds: the script runner's settle step."""
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + timeout
-        while loop.time() < deadline:
-            seen = len(self.requests)
-            await asyncio.sleep(quiet)
-            if len(self.requests) == seen and not self._pending_acks():
-                return
+    def watch(self, under_way: Callable[[], list[str]]) -> Callable[[], None]:
+        """Count what `under_way()` reports (a connected bot's unread events, running handlers, due timers)
+        as work `idle` waits for; the returned function stops watching."""
+        self._watched.append(under_way)
+        return lambda: self._watched.remove(under_way)
+
+    def under_way(self) -> list[str]:
+        """Everything still happening, in words; empty once the sandbox and every watched client are idle."""
+        work = [f"{self.in_flight} request(s) being answered"] if self.in_flight else []
+        if self._tasks:
+            work.append(f"{len(self._tasks)} sandbox dispatch(es) not yet sent")
+        for under_way in self._watched:
+            work += under_way()
+        return work
+
+    async def idle(self, timeout: float = IDLE_TIMEOUT) -> None:
+        """Wait until nothing is under way: no request being answered, no gateway event the bot has not
+        read, no handler running in it and no timer due. A signal, not a quiet spell: it returns as soon as
+        all is done, and raises TimeoutError naming what is still busy after `timeout` seconds."""
+        work = self.under_way()
+        try:
+            async with asyncio.timeout(timeout):
+                while work:
+                    # A bot reading a frame or finishing a handler tells no one: look again soon.
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(self._changed.wait(), IDLE_POLL)
+                    work = self.under_way()
+        except TimeoutError:
+            raise TimeoutError(f"still under way after {timeout:g} seconds: {'; '.join(work)}") from None
+        self._pending_acks()  # interactions left unanswered are violations by now
 
     def _pending_acks(self) -> list[Interaction]:
         now = self.clock.now()
