@@ -11,12 +11,15 @@ import pytest
 
 from bot.canon import Canon
 from bot.core.app import EXTENSIONS
+from bot.privacy.buttons import DeleteMyData
 from bot.sandbox.harness import Actor, RunningBot
 from bot.sandbox.observe import Observation
 from bot.sandbox.server import Sandbox
 from bot.sandbox.world import MODERATOR
 from bot.spoilers import spoilered_parts, visible_text
 from bot.ui import paging
+from bot.ui.buttons import PersistentButton
+from bot.ui.presenter import RevealButton
 from tests.test_shield_end_to_end import ask
 
 
@@ -185,3 +188,42 @@ async def test_buttons_of_a_list_the_bot_no_longer_has_say_so(
     assert answer.content == paging.OUTDATED
     assert answer.visible_to == "alice"
     assert [o.content for o in sandbox.observations if o.message == first.message] == [first.content]
+
+
+# -- custom ids already in members' messages -----------------------------------------------------------
+
+# The templates these buttons matched before they were PersistentButtons: old buttons must keep working.
+OLD_TEMPLATES = [
+    (
+        paging.PageButton,
+        r"page:(?P<kind>[a-z][a-z0-9-]{0,19}):(?P<key>[\w.-]{0,60}):(?P<page>\d{1,5}):(?P<way>[pn])",
+    ),
+    (RevealButton, r"reveal:(?P<kind>[a-z]+):(?P<key>[A-Za-z0-9-]{0,40})"),
+    (DeleteMyData, r"privacy:delete:(?P<user_id>\d+)"),
+]
+
+
+@pytest.mark.parametrize(("kind", "template"), OLD_TEMPLATES)
+def test_buttons_match_the_ids_they_always_matched(kind: type[PersistentButton], template: str) -> None:
+    assert kind.custom_id_pattern.pattern == template
+
+
+async def test_buttons_write_and_read_back_the_same_ids() -> None:
+    for button, custom_id in [
+        (paging.PageButton("lookup", "episode.S2E3", 2, forward=True), "page:lookup:episode.S2E3:2:n"),
+        (paging.PageButton("help", "", 0, forward=False), "page:help::0:p"),
+        (RevealButton("cast", ""), "reveal:cast:"),
+        (RevealButton("episode", "S2E3"), "reveal:episode:S2E3"),
+        (DeleteMyData(123456789012345678), "privacy:delete:123456789012345678"),
+    ]:
+        assert button.custom_id == custom_id
+        match = type(button).custom_id_pattern.fullmatch(custom_id)
+        assert match is not None
+        rebuilt = await type(button).from_custom_id(None, None, match)  # type: ignore[arg-type]
+        assert rebuilt.custom_id == custom_id
+        assert rebuilt.item.label == button.item.label
+
+
+def test_a_page_key_outside_its_alphabet_is_refused() -> None:
+    with pytest.raises(ValueError, match="a page key is up to 60"):
+        paging.PageButton("lookup", "épisode", 0, forward=True)
