@@ -42,6 +42,8 @@ async def character_choices(interaction: discord.Interaction[HeartBot], current:
 
 
 class _SuggestsEpisodes(app_commands.Transformer["HeartBot"]):
+    """The suggestions every option naming an episode offers."""
+
     async def autocomplete(
         self, interaction: discord.Interaction[HeartBot], value: str | int | float
     ) -> Choices:
