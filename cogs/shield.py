@@ -13,15 +13,16 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.canon import Episode
 from bot.core.errors import BadInput, UserFacingError
 from bot.core.timers_repository import Timer
 from bot.core.tree import permission_names
+from bot.lookups.options import EpisodeOption
 from bot.shield.buttons import RestoreButton, SpoilerReveal
 from bot.shield.posts import NO_PINGS, ShieldPoster, missing_for_repost, server_channel
 from bot.shield.responses import ShieldResponses
 from bot.shield.service import PostedMessage
 from bot.shield.wrapping import FORGET_ORIGINAL, ON_REQUEST, ShieldWrapper
-from cogs import autocomplete
 
 if TYPE_CHECKING:
     from bot.core.app import HeartBot
@@ -126,21 +127,24 @@ class Shield(commands.Cog):
     @app_commands.command(name="spoiler")
     @app_commands.guild_only()
     @app_commands.describe(text="Your spoiler", episode="The episode it reveals: a code like S2E5 or a title")
-    @app_commands.autocomplete(episode=autocomplete.episodes)
-    async def spoiler(self, interaction: discord.Interaction[HeartBot], text: str, episode: str) -> None:
+    async def spoiler(
+        self,
+        interaction: discord.Interaction[HeartBot],
+        text: str,
+        episode: app_commands.Transform[Episode, EpisodeOption],
+    ) -> None:
         """Post your own spoiler behind a button that only shows it to those who've watched that far."""
         assert interaction.guild_id is not None
         if not text.strip():
             raise BadInput("Your spoiler is empty.")
         if len(text) > MAX_SPOILER:
             raise BadInput(f"Keep it under {MAX_SPOILER} characters, please.")
-        found = self.bot.lookups.index.episode(episode)
         spoiler_id = await self.bot.shield.share_spoiler(
-            interaction.guild_id, interaction.user.id, text, found.code, self.bot.clock.now()
+            interaction.guild_id, interaction.user.id, text, episode.code, self.bot.clock.now()
         )
         view = discord.ui.View(timeout=None)
         view.add_item(SpoilerReveal(spoiler_id))
-        label = self.bot.lookups.index.episode_label(found.code)
+        label = self.bot.lookups.index.episode_label(episode.code)
         await interaction.response.send_message(
             f"{interaction.user.mention} shared a spoiler about **{label}**. "
             "The button shows it to you if you've watched that far.",

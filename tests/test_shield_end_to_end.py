@@ -164,6 +164,15 @@ async def test_own_spoilers_reveal_only_to_those_who_watched_that_far(
     assert shown.content.endswith("the ending made me sob")
 
 
+async def test_spoiler_reads_its_episode_as_every_episode_option_does(
+    sandbox: Sandbox, running: RunningBot, alice: Actor
+) -> None:
+    choices = await sandbox.autocomplete("alice", "spoiler episode:prom")
+    assert choices[0] == {"name": "S2E3 · Promise", "value": "S2E3"}
+    refusal = await ask(alice, '/spoiler text:"the ending made me sob" episode:S9E1')
+    assert refusal.content == "There's no episode S9E1: each of the 3 seasons has 8 episodes (S1E1 to S3E8)."
+
+
 async def test_without_the_message_content_intent_the_bot_starts_without_the_shield(tmp_path, canon) -> None:  # type: ignore[no-untyped-def]
     async with new_sandbox(privileged_intents=(), check_responses=True) as sandbox:
         async with RunningBot(sandbox, tmp_path / "db", canon=canon) as running:
