@@ -41,6 +41,7 @@ DELIVERY_ERRORS = (discord.HTTPException, aiohttp.ClientError, OSError, TimeoutE
 DMS_CLOSED = 50007  # Discord's code for "Cannot send messages to this user"
 
 Destination = discord.abc.Messageable
+WebhookChannel = discord.TextChannel | discord.VoiceChannel | discord.StageChannel | discord.ForumChannel
 
 
 class RepostFailed(Exception):
@@ -74,11 +75,22 @@ def display_name(member: discord.abc.User) -> str:
     return (name or "member")[:80]
 
 
-def repost_channel(channel: discord.abc.GuildChannel | discord.Thread) -> discord.abc.GuildChannel:
-    """Where the webhook lives: a thread posts through its channel's."""
+def repost_channel(
+    channel: discord.abc.GuildChannel | discord.Thread,
+) -> discord.abc.GuildChannel | discord.Thread:
+    """Where the webhook lives: a thread posts through its channel's (a thread whose channel is not known
+    yet stands for it, so its permissions are still read)."""
     if isinstance(channel, discord.Thread) and channel.parent is not None:
         return channel.parent
-    return channel  # type: ignore[return-value]
+    return channel
+
+
+def webhook_channel(channel: discord.abc.GuildChannel | discord.Thread) -> WebhookChannel:
+    """The channel whose webhook reposts in `channel`; a TypeError for one that can have none."""
+    target = repost_channel(channel)
+    if not isinstance(target, WebhookChannel):
+        raise TypeError(f"channel {target.id} can have no webhook")
+    return target
 
 
 def server_channel(message: discord.Message) -> discord.abc.GuildChannel | discord.Thread:
@@ -151,14 +163,14 @@ class ShieldPoster:
         them, or none (any part posted before a failure is taken down, and RepostFailed raised)."""
         channel = message.channel
         thread = channel if isinstance(channel, discord.Thread) else discord.utils.MISSING
-        target = repost_channel(channel)  # type: ignore[arg-type]
         posted: list[discord.WebhookMessage] = []
         try:
+            target = webhook_channel(server_channel(message))
             for index, part in enumerate(parts):
                 last = index == len(parts) - 1
                 posted.append(
                     await self._send_part(
-                        target,  # type: ignore[arg-type]
+                        target,
                         thread,
                         message,
                         part,
@@ -173,7 +185,7 @@ class ShieldPoster:
 
     async def _send_part(
         self,
-        target: discord.TextChannel,
+        target: WebhookChannel,
         thread: discord.Thread,
         message: discord.Message,
         content: str,
@@ -201,7 +213,7 @@ class ShieldPoster:
                     raise
         raise AssertionError("unreachable")
 
-    async def webhook(self, channel: discord.TextChannel) -> discord.Webhook:
+    async def webhook(self, channel: WebhookChannel) -> discord.Webhook:
         """The bot's one webhook in a channel, made on first use."""
         stored = await self.bot.shield.webhook(channel.id)
         if stored is not None:
@@ -217,7 +229,7 @@ class ShieldPoster:
         if not message_ids:
             return
         thread = channel if isinstance(channel, discord.Thread) else discord.utils.MISSING
-        webhook = await self.webhook(repost_channel(channel))  # type: ignore[arg-type]
+        webhook = await self.webhook(webhook_channel(channel))
         for message_id, text in zip(message_ids, texts, strict=True):
             async with asyncio.timeout(SEND_DEADLINE):
                 await webhook.edit_message(message_id, content=text, allowed_mentions=NO_PINGS, thread=thread)
@@ -228,7 +240,7 @@ class ShieldPoster:
         """Post the rest of a restored original that needs more messages than its repost had."""
         thread = channel if isinstance(channel, discord.Thread) else discord.utils.MISSING
         try:
-            webhook = await self.webhook(repost_channel(channel))  # type: ignore[arg-type]
+            webhook = await self.webhook(webhook_channel(channel))
             for text in texts:
                 async with asyncio.timeout(SEND_DEADLINE):
                     await webhook.send(
