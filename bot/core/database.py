@@ -61,7 +61,7 @@ class Database:
     Transactions are re-entrant for the task that opened them: inside `async with db.transaction():`,
     that task's own statements and nested transactions run in the open transaction (a nested one is a
     savepoint) instead of waiting on the lock they hold. Any other task, even one started inside the
-    transaction, waits for it to end.
+    transaction, waits for it to end (so a transaction must not await such a task: it would wait forever).
     """
 
     def __init__(self, connection: aiosqlite.Connection, path: Path) -> None:
