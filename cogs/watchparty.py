@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import contextlib
 import logging
-from collections.abc import Awaitable, Callable
-from dataclasses import replace
 from typing import TYPE_CHECKING
 
 import discord
@@ -14,44 +11,30 @@ from discord.ext import commands
 from discord.utils import format_dt
 
 from bot.core.errors import BadInput, UserFacingError
-from bot.core.timers_repository import Timer
-from bot.core.tree import permission_names
-from bot.parties.delivery import Delivery
+from bot.parties.announce import check_channel, checked_title, publish
 from bot.parties.events import CANNOT, EventMirror, may_mirror
-from bot.parties.options import EpisodesOption
+from bot.parties.options import EpisodesOption, party_choices
 from bot.parties.posts import (
     LABELS,
     MarkWatchedButton,
     RsvpButton,
     announcement_for,
     jump_url,
-    plain,
+    listed,
     refresh_announcement,
-    rsvp_view,
-    titled,
-    watched_view,
     what_changed,
     who_answered,
 )
 from bot.parties.repository import NotifyVia, Party, Rsvp, Status
-from bot.parties.service import END, NOTICE, NOTICE_STEP, REMINDER, START, Change, Plan, clean_title, codes
+from bot.parties.service import Change, Plan, codes
+from bot.parties.timers import PartyTimers
 from bot.times.options import StartOption, TypedStart
-from bot.times.zones import zone
 from bot.ui import paging
-from bot.ui.text import quote
 
 if TYPE_CHECKING:
     from bot.core.app import HeartBot
 
 log = logging.getLogger(__name__)
-BOT_NEEDS = (
-    "view_channel",
-    "send_messages",
-    "embed_links",
-    "create_public_threads",
-    "send_messages_in_threads",
-)
-LATE = "(Late: I was offline when this was due.) "
 LIST = "party-list"  # the pager's kind for /watchparty list
 
 
@@ -62,57 +45,23 @@ class WatchParty(commands.GroupCog, group_name="watchparty"):
     def __init__(self, bot: HeartBot) -> None:
         self.bot = bot
         self.parties = bot.parties
-        self.delivery = Delivery(bot)
         self.events = EventMirror(bot)
+        self.timers = PartyTimers(bot)
         super().__init__()
 
     async def cog_load(self) -> None:
         self.bot.add_dynamic_items(RsvpButton, MarkWatchedButton)  # they keep working after a restart
         paging.register(self.bot, LIST, self.list_page)
-        handlers: dict[str, Callable[[Timer, bool], Awaitable[None]]] = {
-            REMINDER: self.on_reminder,
-            START: self.on_start,
-            END: self.on_end,
-            NOTICE: self.on_notice,
-        }
-        for event, handler in handlers.items():
-            self.bot.timers.register(event, handler)
+        self.timers.register()
         if dropped := await self.parties.drop_drafts():
             log.warning("Dropped %d watch parties left half-created by an interrupted start", dropped)
 
     async def cog_unload(self) -> None:
         paging.unregister(self.bot, LIST)
         self.bot.remove_dynamic_items(RsvpButton, MarkWatchedButton)
-        for event in (REMINDER, START, END, NOTICE):
-            self.bot.timers.unregister(event)
+        self.timers.unregister()
 
-    # -- checking what was typed ---------------------------------------------------------------------
-
-    async def _title(self, guild_id: int, text: str | None) -> str:
-        title = clean_title(text)
-        baseline = await self.bot.spoiler_levels.channel_level(guild_id, 0)  # titles show in every channel
-        spans = (await self.bot.shield.detector(guild_id)).beyond(title, baseline)
-        if spans:
-            raise BadInput(
-                f"That title seems to give away something from {max(s.reveals for s in spans)}. "
-                "Titles show to everyone, so please keep plot out of them."
-            )
-        return title
-
-    @staticmethod
-    def _check_channel(interaction: discord.Interaction[HeartBot], channel: discord.TextChannel) -> None:
-        member = interaction.user
-        assert isinstance(member, discord.Member)
-        theirs = channel.permissions_for(member)
-        if not (theirs.view_channel and theirs.send_messages):
-            raise BadInput(f"You can't post in {channel.mention}, so I won't announce a party there.")
-        mine = channel.permissions_for(channel.guild.me)
-        missing = [name for name in BOT_NEEDS if not getattr(mine, name)]
-        if missing:
-            raise BadInput(
-                f"To announce a party in {channel.mention} I need {permission_names(missing, ' and ')} "
-                "there. A server admin can grant it in the channel settings; nothing was saved."
-            )
+    # -- checking who asks ---------------------------------------------------------------------------
 
     async def _managed(self, interaction: discord.Interaction[HeartBot], party_id: int) -> Party:
         party = await self.parties.get(interaction.guild_id, party_id)
@@ -152,21 +101,18 @@ class WatchParty(commands.GroupCog, group_name="watchparty"):
         target = channel or interaction.channel
         if not isinstance(target, discord.TextChannel):
             raise BadInput("Parties are announced in a text channel: pick one with the `channel` option.")
-        self._check_channel(interaction, target)
+        assert isinstance(interaction.user, discord.Member)
+        check_channel(interaction.user, target)
         party = await self.parties.draft(
             guild_id=guild.id,
             channel_id=target.id,
             host_id=interaction.user.id,
-            title=await self._title(guild.id, title),
+            title=await checked_title(self.bot, guild.id, title),
             plan=episodes,
             start=start.moment,
         )
         await interaction.response.defer(ephemeral=True, thinking=True)
-        try:
-            party = await self._publish(guild, target, party, episodes)
-        except BaseException:
-            await self.parties.discard(party)
-            raise
+        party = await publish(self.bot, target, party, episodes)
         lines = [
             f"Watch party #{party.id} is planned in {target.mention}: **{codes(party.first, party.last)}**, "
             f"{format_dt(party.start, 'F')} ({format_dt(party.start, 'R')}). You're counted as Going, so "
@@ -184,45 +130,6 @@ class WatchParty(commands.GroupCog, group_name="watchparty"):
             )
         await interaction.followup.send("\n".join(lines), ephemeral=True)
 
-    async def _publish(
-        self, guild: discord.Guild, channel: discord.TextChannel, party: Party, plan: Plan
-    ) -> Party:
-        """Post the announcement and open its thread; on failure, take back what was posted."""
-        try:
-            message = await channel.send(
-                embed=await announcement_for(self.bot, party),
-                view=rsvp_view(party),
-                allowed_mentions=discord.AllowedMentions.none(),
-            )
-        except discord.Forbidden:
-            raise UserFacingError(
-                f"Discord didn't let me post in {channel.mention}, so nothing was saved. I need View "
-                "Channel, Send Messages and Embed Links there."
-            ) from None
-        except discord.HTTPException:
-            log.warning("Watch party %s: the announcement failed", party.id, exc_info=True)
-            raise UserFacingError(
-                "Discord didn't accept the announcement just now, so nothing was saved. Please try again."
-            ) from None
-        try:
-            thread = await message.create_thread(name=f"Watch party #{party.id}", auto_archive_duration=10080)
-            # Talk in the thread is about the episodes just watched: the shield allows up to the last one.
-            await self.bot.spoiler_levels.set_channel(guild.id, thread.id, party.last)
-            event_id = await self.events.create(guild, replace(party, message_id=message.id), plan)
-            return await self.parties.publish(
-                party, message_id=message.id, thread_id=thread.id, event_id=event_id
-            )
-        except BaseException as error:
-            with contextlib.suppress(discord.HTTPException):
-                await message.delete()
-            if isinstance(error, discord.HTTPException):
-                log.warning("Watch party %s: its thread could not be opened", party.id, exc_info=True)
-                raise UserFacingError(
-                    "Discord didn't let me open the party's thread, so nothing was saved. I need Create "
-                    "Public Threads in that channel; please try again."
-                ) from None
-            raise
-
     @app_commands.command(name="list")
     async def list_(self, interaction: discord.Interaction[HeartBot]) -> None:
         """The watch parties coming up in this server."""
@@ -236,15 +143,7 @@ class WatchParty(commands.GroupCog, group_name="watchparty"):
         parties = await self.parties.upcoming(guild_id)
         if not parties:
             return paging.Page("No watch parties coming up. `/watchparty create` plans one.")
-        lines = []
-        for party in parties:
-            going = (await self.parties.counts(party))[Rsvp.GOING]
-            when = "on now" if party.started(now) else format_dt(party.start, "R")
-            title = f" · {quote(party.title, 60)}" if party.title else ""
-            lines.append(
-                f"**#{party.id}** {codes(party.first, party.last)}{title} · {format_dt(party.start, 'F')} "
-                f"({when}) · <#{party.channel_id}> · {going} going"
-            )
+        lines = [listed(party, (await self.parties.counts(party))[Rsvp.GOING], now) for party in parties]
         return paging.lines_page(request, f"**Watch parties coming up here** ({len(parties)})", lines)
 
     @app_commands.command(name="info")
@@ -290,7 +189,7 @@ class WatchParty(commands.GroupCog, group_name="watchparty"):
         assert interaction.guild_id is not None
         party = await self._managed(interaction, party_id)
         moment = start.moment if start is not None else None
-        new_title = await self._title(interaction.guild_id, title) if title is not None else None
+        new_title = await checked_title(self.bot, interaction.guild_id, title) if title is not None else None
         changed = await self.parties.edit(party, plan=episodes, start=moment, title=new_title)
         await interaction.response.defer(ephemeral=True, thinking=True)
         if changed.thread_id is not None and changed.last != party.last:
@@ -361,103 +260,7 @@ class WatchParty(commands.GroupCog, group_name="watchparty"):
     async def _party_ids(
         self, interaction: discord.Interaction[HeartBot], current: str
     ) -> list[app_commands.Choice[int]]:
-        if interaction.guild_id is None:
-            return []
-        stored = await self.bot.timezones.get(interaction.user.id)
-        where = zone(stored or "UTC")
-        choices = []
-        for party in await self.parties.upcoming(interaction.guild_id):
-            local = party.start.astimezone(where)
-            name = f"#{party.id} · {codes(party.first, party.last)} · {local:%a %d %b %H:%M} {local.tzname()}"
-            if current.strip().lstrip("#") in name:
-                choices.append(app_commands.Choice(name=name, value=party.id))
-        return choices[:25]
-
-    # -- timers --------------------------------------------------------------------------------------
-
-    def _dm_lead(self, party: Party) -> str:
-        guild = self.bot.get_guild(party.guild_id)
-        return f"Watch party #{party.id} in **{plain(guild.name) if guild else 'your server'}**"
-
-    async def on_reminder(self, timer: Timer, late: bool) -> None:
-        party = await self.parties.current(timer.payload["party"], timer.payload["revision"])
-        if party is None:
-            return  # cancelled, or changed: its new timers remind
-        if await self.parties.overtaken(party, timer.payload["minutes"]):
-            return  # after downtime: a later step is due too and says it all, once
-        lead = LATE if late else ""
-
-        def text(in_dm: bool) -> str:
-            who = self._dm_lead(party) if in_dm else f"Watch party #{party.id}"
-            tail = f"\n{jump_url(party, thread=True)}" if in_dm else ""
-            return (
-                f"{lead}⏰ {who}: {titled(party)} starts {format_dt(party.start, 'R')}, "
-                f"at {format_dt(party.start, 't')}.{tail}"
-            )
-
-        audience = await self.parties.attendees(party)
-        await self.delivery.send(party, f"reminder:{timer.payload['minutes']}", audience, text)
-
-    async def on_start(self, timer: Timer, late: bool) -> None:
-        party = await self.parties.current(timer.payload["party"], timer.payload["revision"])
-        if party is None or party.ended(self.bot.clock.now()):
-            return
-        lead = LATE if late else ""
-        first = self.bot.lookups.index.episode_label(party.first)
-
-        def text(in_dm: bool) -> str:
-            where = f" ({self._dm_lead(party)})" if in_dm else ""
-            return (
-                f"{lead}🎬 3... 2... 1... press play! **{first}**{where}. Enjoy, and see you back here after."
-            )
-
-        await self.delivery.send(party, "start", await self.parties.attendees(party), text)
-        await self.events.set_status(party, discord.EventStatus.active)
-
-    async def on_end(self, timer: Timer, late: bool) -> None:
-        party = await self.parties.current(timer.payload["party"], timer.payload["revision"])
-        if party is None:
-            return
-        episodes = codes(party.first, party.last)
-        lead = LATE if late else ""
-
-        def text(in_dm: bool) -> str:
-            where = f" ({self._dm_lead(party)})" if in_dm else ""
-            return (
-                f"{lead}🎉 That's {episodes} done{where}! Press the button to mark {episodes} watched; it "
-                "only ever moves your progress forward. This thread is the place to talk about it."
-            )
-
-        audience = await self.parties.attendees(party)
-        await self.delivery.send(party, "end", audience, text, view=lambda: watched_view(party))
-        await refresh_announcement(self.bot, party, buttons=False)
-        await self.events.set_status(party, discord.EventStatus.completed)
-
-    async def on_notice(self, timer: Timer, late: bool) -> None:
-        """Attendees hear of an edit or a cancellation (a timer, so it survives failures and restarts)."""
-        party = await self.parties.find(timer.payload["party"])
-        if party is None or party.revision != timer.payload["revision"] or party.ended(self.bot.clock.now()):
-            return  # a later change tells them everything at once
-        episodes = codes(party.first, party.last)
-        saved = timer.payload.get("change")  # absent from notices scheduled before edits said what changed
-        change = Change.from_json(saved) if saved is not None else None
-
-        def text(in_dm: bool) -> str:
-            who = self._dm_lead(party) if in_dm else f"Watch party #{party.id}"
-            if party.status is Status.CANCELLED:
-                return f"❌ {who} ({episodes}, {format_dt(party.start, 'f')}) was cancelled."
-            if change is None:
-                return (
-                    f"📝 {who} changed: it's now {titled(party)}, starting {format_dt(party.start, 'F')} "
-                    f"({format_dt(party.start, 'R')}). Your answer still stands."
-                )
-            still = " Your answer still stands." if change.matters else ""
-            return f"📝 {who} changed: {what_changed(party, change)}.{still}"
-
-        audience = await self.parties.attendees(party)
-        if party.status is Status.UPCOMING and change is not None and not change.matters:
-            audience = []  # a new title: a quiet note in the thread, no pings and no DMs
-        await self.delivery.send(party, NOTICE_STEP, audience, text)
+        return await party_choices(interaction, current)
 
 
 async def setup(bot: HeartBot) -> None:

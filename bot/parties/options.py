@@ -1,4 +1,5 @@
-"""The episodes a watch party covers, as a command option: read once, with its suggestions.
+"""The episodes a watch party covers, as a command option: read once, with its suggestions; and the
+suggestions for a party's number.
 
     async def create(self, interaction, episodes: app_commands.Transform[Plan, EpisodesOption]) -> None
 
@@ -13,7 +14,8 @@ from typing import TYPE_CHECKING
 import discord
 from discord import app_commands
 
-from bot.parties.service import Plan
+from bot.parties.service import Plan, codes
+from bot.times.zones import zone
 
 if TYPE_CHECKING:
     from bot.core.app import HeartBot
@@ -36,6 +38,24 @@ def episode_range_choices(interaction: discord.Interaction[HeartBot], current: s
         if last is not None and last >= first:
             choices.append(app_commands.Choice(name=f"{first}-{label}", value=f"{first}-{code}"))
     return choices
+
+
+async def party_choices(
+    interaction: discord.Interaction[HeartBot], current: str
+) -> list[app_commands.Choice[int]]:
+    """The server's parties not yet over whose `#id · episodes · start` (in the member's zone) holds what
+    was typed."""
+    if interaction.guild_id is None:
+        return []
+    bot = interaction.client
+    where = zone(await bot.timezones.get(interaction.user.id) or "UTC")
+    choices = []
+    for party in await bot.parties.upcoming(interaction.guild_id):
+        local = party.start.astimezone(where)
+        name = f"#{party.id} · {codes(party.first, party.last)} · {local:%a %d %b %H:%M} {local.tzname()}"
+        if current.strip().lstrip("#") in name:
+            choices.append(app_commands.Choice(name=name, value=party.id))
+    return choices[:25]
 
 
 class EpisodesOption(app_commands.Transformer["HeartBot"]):

@@ -18,6 +18,7 @@ from bot.parties.repository import NotifyVia, Party, Rsvp, Status
 from bot.parties.service import Change, Plan, codes, describe_offsets
 from bot.ui.buttons import PersistentButton
 from bot.ui.presenter import EMBED_COLOUR
+from bot.ui.text import quote
 
 if TYPE_CHECKING:
     from bot.core.app import HeartBot
@@ -139,6 +140,16 @@ def who_answered(answers: dict[int, Rsvp], most: int = NAMES_SHOWN) -> list[str]
     if cannot := sum(1 for answered in answers.values() if answered is Rsvp.NO):
         lines.append(f"{LABELS[Rsvp.NO]} ({cannot})")
     return lines
+
+
+def listed(party: Party, going: int, now: datetime) -> str:
+    """One line of /watchparty list: number, episodes, title, start, channel and how many are going."""
+    when = "on now" if party.started(now) else format_dt(party.start, "R")
+    title = f" · {quote(party.title, 60)}" if party.title else ""
+    return (
+        f"**#{party.id}** {codes(party.first, party.last)}{title} · {format_dt(party.start, 'F')} "
+        f"({when}) · <#{party.channel_id}> · {going} going"
+    )
 
 
 def rsvp_view(party: Party) -> discord.ui.View:
