@@ -11,8 +11,8 @@ from discord.ext import commands
 from discord.utils import format_dt
 
 from bot.core.errors import BadInput, UserFacingError
-from bot.parties.announce import check_channel, checked_title, publish
-from bot.parties.events import CANNOT, EventMirror, may_mirror
+from bot.parties.announce import check_channel, checked_title, publish, show_cancelled, show_edit
+from bot.parties.events import CANNOT, may_mirror
 from bot.parties.options import EpisodesOption, party_choices
 from bot.parties.posts import (
     LABELS,
@@ -21,12 +21,11 @@ from bot.parties.posts import (
     announcement_for,
     jump_url,
     listed,
-    refresh_announcement,
     what_changed,
     who_answered,
 )
 from bot.parties.repository import NotifyVia, Party, Rsvp, Status
-from bot.parties.service import Change, Plan, codes
+from bot.parties.service import Plan, codes
 from bot.parties.timers import PartyTimers
 from bot.times.options import StartOption, TypedStart
 from bot.ui import paging
@@ -45,7 +44,6 @@ class WatchParty(commands.GroupCog, group_name="watchparty"):
     def __init__(self, bot: HeartBot) -> None:
         self.bot = bot
         self.parties = bot.parties
-        self.events = EventMirror(bot)
         self.timers = PartyTimers(bot)
         super().__init__()
 
@@ -192,16 +190,8 @@ class WatchParty(commands.GroupCog, group_name="watchparty"):
         new_title = await checked_title(self.bot, interaction.guild_id, title) if title is not None else None
         changed = await self.parties.edit(party, plan=episodes, start=moment, title=new_title)
         await interaction.response.defer(ephemeral=True, thinking=True)
-        if changed.thread_id is not None and changed.last != party.last:
-            await self.bot.spoiler_levels.set_channel(changed.guild_id, changed.thread_id, changed.last)
-        await refresh_announcement(self.bot, changed, buttons=True)
-        note = ""
-        if changed.event_id is not None and not await self.events.update(
-            changed, self.parties.plan_of(changed)
-        ):
-            note = " I couldn't update its server event."
-        change = Change.between(party, changed)
-        await self.parties.tell_attendees(changed, by=interaction.user.id, change=change)
+        change, event_kept = await show_edit(self.bot, party, changed, by=interaction.user.id)
+        note = "" if event_kept else " I couldn't update its server event."
         told = (
             "Everyone who answered Going or Maybe will hear about it."
             if change.matters
@@ -226,9 +216,7 @@ class WatchParty(commands.GroupCog, group_name="watchparty"):
         party = await self._managed(interaction, party_id)
         cancelled = await self.parties.cancel(party)
         await interaction.response.defer(ephemeral=True, thinking=True)
-        await refresh_announcement(self.bot, cancelled, buttons=False)
-        await self.events.set_status(cancelled, discord.EventStatus.cancelled)
-        await self.parties.tell_attendees(cancelled, by=interaction.user.id)
+        await show_cancelled(self.bot, cancelled, by=interaction.user.id)
         await interaction.followup.send(
             f"Watch party #{party.id} is cancelled. Everyone who answered Going or Maybe will hear about it.",
             ephemeral=True,

@@ -1,5 +1,6 @@
-"""Announcing a party: what its title and channel must pass first, then the announcement, its thread and its
-server event, all taken back together when Discord refuses a part of them.
+"""A party's public side: what its title and channel must pass, then the announcement, its thread and its
+server event (all taken back together when Discord refuses a part of them), kept in step with every edit
+and cancellation.
 """
 
 from __future__ import annotations
@@ -14,9 +15,9 @@ import discord
 from bot.core.errors import BadInput, UserFacingError
 from bot.core.tree import permission_names
 from bot.parties.events import EventMirror
-from bot.parties.posts import announcement_for, rsvp_view
+from bot.parties.posts import announcement_for, refresh_announcement, rsvp_view
 from bot.parties.repository import Party
-from bot.parties.service import Plan, clean_title
+from bot.parties.service import Change, Plan, clean_title
 
 if TYPE_CHECKING:
     from bot.core.app import HeartBot
@@ -101,3 +102,23 @@ async def _announce(bot: HeartBot, channel: discord.TextChannel, party: Party, p
                 "Public Threads in that channel; please try again."
             ) from None
         raise
+
+
+async def show_edit(bot: HeartBot, before: Party, after: Party, *, by: int) -> tuple[Change, bool]:
+    """After an edit by member `by`: the thread allows up to the new last episode, the announcement and the
+    event show the party as it now stands, and attendees are told. What changed, and whether the server
+    event (when there is one) could be kept in step."""
+    if after.thread_id is not None and after.last != before.last:
+        await bot.spoiler_levels.set_channel(after.guild_id, after.thread_id, after.last)
+    await refresh_announcement(bot, after, buttons=True)
+    event_kept = after.event_id is None or await EventMirror(bot).update(after, bot.parties.plan_of(after))
+    change = Change.between(before, after)
+    await bot.parties.tell_attendees(after, by=by, change=change)
+    return change, event_kept
+
+
+async def show_cancelled(bot: HeartBot, party: Party, *, by: int) -> None:
+    """After a cancellation by member `by`: the announcement and the event say so, and attendees are told."""
+    await refresh_announcement(bot, party, buttons=False)
+    await EventMirror(bot).set_status(party, discord.EventStatus.cancelled)
+    await bot.parties.tell_attendees(party, by=by)
