@@ -1,4 +1,5 @@
-"""Watch parties without Discord: what a party plans, who may change it, and the timers that drive it.
+"""Watch parties without Discord: what a party plans, who may change it, and the timers that drive it
+(scheduled here; bot.parties.timers does what each one asks when it falls due).
 
 A party's timers carry its revision; an edit or a cancellation raises the revision, so the timers already
 waiting for the old plan find nothing to do when they fire.
@@ -179,12 +180,6 @@ class PartyService:
         self._index = index
         self._timers = timers
         self._clock = clock
-
-    @property
-    def repository(self) -> PartyRepository:
-        """Only for cogs/config.py and cogs/privacy.py until they use the methods below (set_manager_role,
-        with_threads, export_member); nothing else may reach the storage."""
-        return self._repository
 
     def plan(self, text: str) -> Plan:
         return plan_episodes(self._index, text)
@@ -419,10 +414,6 @@ class PartyService:
             await self._repository.get(party_id) for party_id in await self._repository.delete_member(user_id)
         ]
         return [party for party in parties if party is not None and party.status is not Status.DRAFT]
-
-    async def forget_member(self, user_id: int) -> list[Party]:
-        """The former name of `erase_member`."""
-        return await self.erase_member(user_id)
 
     async def set_notify_via(self, user_id: int, via: NotifyVia) -> None:
         await self._repository.set_notify_via(user_id, via)
