@@ -1,10 +1,13 @@
-"""Watch parties without Discord: plans, offsets, titles, and their storage in a real SQLite file."""
+"""Watch parties without Discord: plans, offsets, titles, their storage in a real SQLite file, and the
+timers they register."""
 
 from __future__ import annotations
 
 import re
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -14,13 +17,17 @@ from bot.canon.search import CanonIndex
 from bot.core.clock import VirtualClock
 from bot.core.database import Database, bundled_migrations
 from bot.core.errors import BadInput, UserFacingError
-from bot.core.timers import TimerDispatcher
+from bot.core.timers import Handler, TimerDispatcher
 from bot.core.timers_repository import TimerRepository
 from bot.parties.repository import Party, PartyRepository, Rsvp, Status
 from bot.parties.service import (
     ASSUMED_RUNTIME,
+    END,
+    NOTICE,
     PER_MEMBER,
     PER_SERVER,
+    REMINDER,
+    START,
     PartyService,
     check_start,
     clean_title,
@@ -28,6 +35,7 @@ from bot.parties.service import (
     parse_offsets,
     plan_episodes,
 )
+from bot.parties.timers import PartyTimers
 from bot.times.when import read_when
 
 NOW = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
@@ -223,3 +231,30 @@ async def test_a_members_parties_are_exported_and_erased_by_the_service(db: Data
     assert await service.export_member(3) == {}
     assert [p.id for p in await service.erase_member(5)] == [party.id]
     assert await service.export_member(5) == {}
+
+
+def test_the_party_timers_register_their_four_handlers_and_take_them_back() -> None:
+    """What the watch-party cog does on load and unload: the dispatcher knows every party timer, then none."""
+
+    class Dispatcher:
+        def __init__(self) -> None:
+            self.handlers: dict[str, Handler] = {}
+
+        def register(self, event: str, handler: Handler) -> None:
+            self.handlers[event] = handler
+
+        def unregister(self, event: str) -> None:
+            self.handlers.pop(event, None)
+
+    dispatcher = Dispatcher()
+    bot: Any = SimpleNamespace(parties=None, timers=dispatcher)  # only what registering reads
+    timers = PartyTimers(bot)
+    timers.register()
+    assert dispatcher.handlers == {
+        REMINDER: timers.on_reminder,
+        START: timers.on_start,
+        END: timers.on_end,
+        NOTICE: timers.on_notice,
+    }
+    timers.unregister()
+    assert dispatcher.handlers == {}
