@@ -15,14 +15,12 @@ from bot.parties.announce import check_channel, checked_title, publish, show_can
 from bot.parties.events import CANNOT, may_mirror
 from bot.parties.options import EpisodesOption, party_choices
 from bot.parties.posts import (
-    LABELS,
     MarkWatchedButton,
     RsvpButton,
     announcement_for,
-    jump_url,
+    details,
     listed,
     what_changed,
-    who_answered,
 )
 from bot.parties.repository import NotifyVia, Party, Rsvp, Status
 from bot.parties.service import Plan, codes
@@ -151,15 +149,8 @@ class WatchParty(commands.GroupCog, group_name="watchparty"):
         """One watch party, who is coming, and your answer to it."""
         party = await self.parties.get(interaction.guild_id, party_id)
         answers = await self.parties.answers(party)
-        answer = answers.get(interaction.user.id)
-        lines = [f"Your answer: **{LABELS[answer] if answer else 'none yet'}**"]
-        lines += who_answered(answers)
-        if party.message_id:
-            lines.append(f"Announcement: {jump_url(party)}")
-        if party.thread_id:
-            lines.append(f"Thread: <#{party.thread_id}>")
         await interaction.response.send_message(
-            "\n".join(lines),
+            details(party, answers, interaction.user.id),
             embed=await announcement_for(self.bot, party),
             ephemeral=True,
             allowed_mentions=discord.AllowedMentions.none(),  # names shown, nobody notified

@@ -152,6 +152,17 @@ def listed(party: Party, going: int, now: datetime) -> str:
     )
 
 
+def details(party: Party, answers: dict[int, Rsvp], user_id: int) -> str:
+    """/watchparty info above the announcement: the member's answer, who answered, and where to find it."""
+    answer = answers.get(user_id)
+    lines = [f"Your answer: **{LABELS[answer] if answer else 'none yet'}**", *who_answered(answers)]
+    if party.message_id:
+        lines.append(f"Announcement: {jump_url(party)}")
+    if party.thread_id:
+        lines.append(f"Thread: <#{party.thread_id}>")
+    return "\n".join(lines)
+
+
 def rsvp_view(party: Party) -> discord.ui.View:
     view = discord.ui.View(timeout=None)
     for choice in Rsvp:
