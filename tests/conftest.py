@@ -13,6 +13,10 @@ from bot.sandbox.harness import Actor, RunningBot, new_sandbox
 from bot.sandbox.server import Sandbox
 
 TOKEN = "test-token." + "x" * 60
+# Tests that drive the sandbox are marked `e2e` here, so `-m "not e2e"` runs the fast rest: those using the
+# sandbox fixture, those that start one themselves, and these modules, which run it in a subprocess.
+E2E_BUILDERS = {"new_sandbox", "RunningBot"}
+E2E_MODULES = {"tests/sandbox/test_script.py", "tests/sandbox/test_terminal.py"}
 # Commands that only the tests load (failures on purpose, autocomplete).
 EXTRA_COMMANDS = "tests.extra_commands"
 
@@ -59,3 +63,12 @@ def alice(sandbox: Sandbox, running: RunningBot) -> Actor:
 @pytest.fixture
 def bob(sandbox: Sandbox, running: RunningBot) -> Actor:
     return Actor(sandbox, "bob")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        function = getattr(item, "function", None)
+        builds = function is not None and E2E_BUILDERS & set(function.__code__.co_names)
+        module = Path(item.path).relative_to(Path(__file__).parent.parent).as_posix()
+        if "sandbox" in getattr(item, "fixturenames", ()) or builds or module in E2E_MODULES:
+            item.add_marker(pytest.mark.e2e)
