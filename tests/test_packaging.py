@@ -93,7 +93,11 @@ def test_the_installed_bot_is_the_one_that_ran(installed: Path) -> None:
     where = run_installed(installed, "--version")
     assert where.returncode == 0, where.stderr
     found = subprocess.run(
-        [str(installed / "bin" / "python"), "-c", "import bot.core.settings as s; print(s.__file__, s.DATA_DIR)"],
+        [
+            str(installed / "bin" / "python"),
+            "-c",
+            "import bot.core.settings as s; print(s.__file__, s.DATA_DIR)",
+        ],
         capture_output=True,
         text=True,
         env={**os.environ, "PYTHONPATH": sysconfig.get_paths()["purelib"]},
