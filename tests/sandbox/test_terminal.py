@@ -16,7 +16,9 @@ def on_a_terminal(tmp_path: Path, *args: str) -> str:
     pid, fd = pty.fork()
     if pid == 0:  # the child, its output on the terminal
         os.chdir(tmp_path)
-        env = {"PATH": os.environ["PATH"], "HOME": str(tmp_path)}
+        # a home of its own, but the bank cache the other tests' semantic readers use: seconds to make
+        cache = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+        env = {"PATH": os.environ["PATH"], "HOME": str(tmp_path), "XDG_CACHE_HOME": cache}
         os.execve(sys.executable, [sys.executable, "-m", "bot", "sandbox", *args], env)
     seen = bytearray()
     try:
