@@ -50,6 +50,13 @@ def clock() -> VirtualClock:
     return VirtualClock()
 
 
+async def drained(dispatcher: TimerDispatcher) -> None:
+    """Until the dispatcher has nothing due and nothing running: then "it has not fired" means something."""
+    async with asyncio.timeout(5):
+        while not dispatcher.idle:  # noqa: ASYNC110 - the dispatcher's idle signal is a property
+            await asyncio.sleep(0.001)
+
+
 def started(repository: TimerRepository, clock: VirtualClock, recorder: Recorder) -> TimerDispatcher:
     dispatcher = TimerDispatcher(repository, clock)
     dispatcher.register("reminder", recorder)
@@ -64,7 +71,7 @@ async def test_a_timer_fires_when_its_time_comes_and_is_marked_done(
     dispatcher = started(repository, clock, recorder)
     timer = await dispatcher.schedule("reminder", clock.now() + timedelta(hours=1), name="one hour")
     clock.advance(timedelta(minutes=59))
-    await asyncio.sleep(0.01)
+    await drained(dispatcher)
     assert recorder.fired == []  # not yet
     clock.advance(timedelta(minutes=1))
     await recorder.until(1)
@@ -79,7 +86,7 @@ async def test_an_earlier_timer_scheduled_later_wakes_the_dispatcher(
     recorder = Recorder()
     dispatcher = started(repository, clock, recorder)
     await dispatcher.schedule("reminder", clock.now() + timedelta(days=1), name="tomorrow")
-    await asyncio.sleep(0.01)  # the dispatcher is now asleep until tomorrow
+    await drained(dispatcher)  # the dispatcher is now asleep until tomorrow
     await dispatcher.schedule("reminder", clock.now() + timedelta(minutes=5), name="soon")
     clock.advance(timedelta(minutes=5))
     await recorder.until(1)
@@ -133,7 +140,7 @@ async def test_timers_survive_a_restart_and_never_run_twice(
     second = Recorder()
     dispatcher = started(repository, clock, second)
     await second.until(1)
-    await asyncio.sleep(0.01)
+    await drained(dispatcher)
     await dispatcher.stop()
     assert first.fired == [("before", False)]
     assert second.fired == [("after", True)]
@@ -146,7 +153,7 @@ async def test_a_cancelled_timer_never_fires(repository: TimerRepository, clock:
     timer = await dispatcher.schedule("reminder", clock.now() + timedelta(minutes=1), name="cancelled")
     await dispatcher.cancel(timer.id)
     clock.advance(timedelta(minutes=2))
-    await asyncio.sleep(0.02)
+    await drained(dispatcher)
     await dispatcher.stop()
     assert recorder.fired == []
 
