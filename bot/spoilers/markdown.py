@@ -159,10 +159,30 @@ def wrap(text: str) -> str:
     body = without_spoiler_tags(text)
     if not body.strip():  # it was only spoiler tags around blanks
         return body
-    body = _break_markers(body)
-    body = _flatten_code_blocks(body)
-    body = _rewrite(body, {"url": lambda raw: f"<{raw}>"}, links=True)  # <url>: no link preview
+    body = _settle(_break_markers(body))
     return f"{MARKER}{_pad_edges(body)}{MARKER}"
+
+
+def _settle(text: str) -> str:
+    """Code blocks as inline code and bare URLs in angle brackets, until neither undoes the other.
+
+    Spoilers hide inline code, but a code block inside one may show unhidden; a bare URL would swallow the
+    closing tag (and `<url>` shows no preview). Brackets around a URL can move where a backtick's code span
+    starts, and so let a code block appear: then both are done again.
+    """
+    for _ in range(3):  # the bound is only a guard
+        text = _bracket_urls(_flatten_code_blocks(text))
+        if not _has_code_block(text):
+            return text
+    return _bracket_urls(text.replace("`", "ˋ"))
+
+
+def _bracket_urls(text: str) -> str:
+    return _rewrite(text, {"url": lambda raw: f"<{raw}>"}, links=True)
+
+
+def _has_code_block(text: str) -> bool:
+    return any(token.kind == "codeblock" for token in tokens(text))
 
 
 def _break_markers(text: str) -> str:
@@ -182,7 +202,7 @@ def _pad_edges(body: str) -> str:
 def _flatten_code_blocks(text: str) -> str:
     """Code blocks as inline code, which spoilers do hide; a code block inside one may show unhidden."""
     for _ in range(3):  # a flattened block cannot form a new fence; the bound is only a guard
-        if not any(token.kind == "codeblock" for token in tokens(text)):
+        if not _has_code_block(text):
             return text
         text = _rewrite(text, {"codeblock": _code_block_inline})
     return text.replace("`", "ˋ")

@@ -300,6 +300,13 @@ def test_a_bare_url_against_a_tag_would_swallow_it() -> None:
     assert is_one_spoiler(wrap("https://example.com||secret||"))
 
 
+def test_brackets_around_a_url_cannot_let_a_code_block_show() -> None:
+    # Putting the bare URL in <...> changes which backticks pair up: here into a code block, which wrap
+    # must flatten too (found by the property test below).
+    text = "[](http://)```<```http://||\x1d```>```"
+    assert is_one_spoiler(wrap(text))
+
+
 def test_a_code_block_inside_a_spoiler_counts_as_visible() -> None:
     assert visible_text("||a ```\nsecret\n``` b||") == "```\nsecret\n```"
     assert is_one_spoiler(wrap("a ```\nsecret\n``` b"))
