@@ -10,7 +10,7 @@ import pytest
 
 from bot.canon import Canon, Character, EpisodeCode
 from bot.canon.lexicon import load_lexicon
-from bot.spoilers import Detector
+from bot.shield.detector import Detector
 
 S1E3, S1E7, S2E6, S2E8 = EpisodeCode(1, 3), EpisodeCode(1, 7), EpisodeCode(2, 6), EpisodeCode(2, 8)
 

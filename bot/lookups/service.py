@@ -1,6 +1,6 @@
 """The lookups as documents: every piece of plot text tagged with the episode that reveals it.
 
-What a reader actually sees is decided later, by bot.spoilers.render, for whoever reads.
+What a reader actually sees is decided later, by bot.spoilers.layout, for whoever reads.
 """
 
 from __future__ import annotations

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 import discord
 
 from bot.core.tree import permission_names
+from bot.shield.detector import Span
 from bot.shield.posts import (
     SPOILER_SYNTAX,
     ShieldPoster,
@@ -21,7 +22,6 @@ from bot.shield.posts import (
 from bot.shield.repository import ShieldMode
 from bot.shield.service import ShieldDecision
 from bot.shield.wrapping import ShieldWrapper
-from bot.spoilers import Span
 
 if TYPE_CHECKING:
     from bot.core.app import HeartBot

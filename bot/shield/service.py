@@ -16,7 +16,7 @@ from bot.canon import EpisodeCode
 from bot.canon.lexicon import Lexicon
 from bot.core.errors import BadInput
 from bot.progress.channel_levels import SpoilerLevelService
-from bot.shield.detector import wrap_spans
+from bot.shield.detector import Detector, ServerTerm, Span, wrap_spans
 from bot.shield.repository import (
     GuildShield,
     MemberSpoiler,
@@ -27,7 +27,7 @@ from bot.shield.repository import (
     StoredWebhook,
 )
 from bot.shield.semantic import ShieldReader
-from bot.spoilers import Detector, ServerTerm, Span, wrap
+from bot.spoilers import wrap
 from bot.spoilers.split import CONTENT_MAX, split_message, wrap_in_pieces
 
 
