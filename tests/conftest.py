@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -11,6 +12,10 @@ from bot.core.database import Database
 from bot.core.settings import Secret, Settings
 from bot.sandbox.harness import Actor, RunningBot, new_sandbox
 from bot.sandbox.server import Sandbox
+
+# One cache of the semantic reader's bank (seconds to compute) for every bot the tests start: in this process,
+# and in subprocesses that get a home of their own but keep this variable.
+os.environ.setdefault("XDG_CACHE_HOME", str(Path.home() / ".cache"))
 
 TOKEN = "test-token." + "x" * 60
 # Tests that drive the sandbox are marked `e2e` here, so `-m "not e2e"` runs the fast rest: those using the

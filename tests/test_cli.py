@@ -30,6 +30,7 @@ def clean_env(tmp_path: Path, **extra: str) -> dict[str, str]:
         "PATH": os.environ["PATH"],
         "HOME": str(tmp_path),
         "XDG_DATA_HOME": str(tmp_path / "xdg"),
+        "XDG_CACHE_HOME": os.environ["XDG_CACHE_HOME"],  # the session's semantic bank cache (conftest)
         **extra,
     }
 
