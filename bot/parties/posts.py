@@ -18,7 +18,7 @@ from bot.parties.repository import NotifyVia, Party, Rsvp, Status
 from bot.parties.service import Change, Plan, codes, describe_offsets
 from bot.ui.buttons import PersistentButton
 from bot.ui.presenter import EMBED_COLOUR
-from bot.ui.text import quote
+from bot.ui.text import escape, quote
 
 if TYPE_CHECKING:
     from bot.core.app import HeartBot
@@ -36,15 +36,10 @@ PARTY_ID = r"\d{1,12}"  # in the buttons' custom ids
 NAMES_SHOWN = 30  # per answer in /watchparty info: two lists of 30 mentions stay well inside 2,000
 
 
-def plain(text: str) -> str:
-    """User text (a party title) shown as typed: no markdown, no mention syntax."""
-    return discord.utils.escape_markdown(discord.utils.escape_mentions(text))
-
-
 def titled(party: Party) -> str:
     """`**Title** (S2E1-S2E2)`, or the codes alone for a party without a title."""
     episodes = codes(party.first, party.last)
-    return f"**{plain(party.title)}** ({episodes})" if party.title else f"**{episodes}**"
+    return f"**{escape(party.title)}** ({episodes})" if party.title else f"**{episodes}**"
 
 
 def jump_url(party: Party, *, thread: bool = False) -> str:
@@ -87,7 +82,7 @@ def announcement(
         else "Hosted by a member who has since erased their data"
     )
     lines = [
-        f"{state}**{plain(party.title)}**\n{host}" if party.title else f"{state}{host}",
+        f"{state}**{escape(party.title)}**\n{host}" if party.title else f"{state}{host}",
         "",
         f"**Episodes**\n{episodes}",
         "",
@@ -122,7 +117,7 @@ def what_changed(party: Party, change: Change) -> str:
         )
     if change.title:
         parts.append(
-            f"it's now called **{plain(party.title)}**" if party.title else "it no longer has a title"
+            f"it's now called **{escape(party.title)}**" if party.title else "it no longer has a title"
         )
     return "; ".join(parts)
 

@@ -16,9 +16,10 @@ from bot.core.timers import Handler
 from bot.core.timers_repository import Timer
 from bot.parties.delivery import Delivery
 from bot.parties.events import EventMirror
-from bot.parties.posts import jump_url, plain, refresh_announcement, titled, watched_view, what_changed
+from bot.parties.posts import jump_url, refresh_announcement, titled, watched_view, what_changed
 from bot.parties.repository import Party, Status
 from bot.parties.service import END, NOTICE, NOTICE_STEP, REMINDER, START, Change, codes
+from bot.ui.text import escape
 
 if TYPE_CHECKING:
     from bot.core.app import HeartBot
@@ -49,7 +50,7 @@ class PartyTimers:
 
     def _dm_lead(self, party: Party) -> str:
         guild = self.bot.get_guild(party.guild_id)
-        return f"Watch party #{party.id} in **{plain(guild.name) if guild else 'your server'}**"
+        return f"Watch party #{party.id} in **{escape(guild.name) if guild else 'your server'}**"
 
     async def on_reminder(self, timer: Timer, late: bool) -> None:
         party = await self.parties.current(timer.payload["party"], timer.payload["revision"])

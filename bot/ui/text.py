@@ -8,10 +8,15 @@ _MARKDOWN = re.compile(r"([\\*_`~|>#\[\]()-])")
 _MENTION = re.compile(r"@(everyone|here)|<(@[!&]?|#)(\d+)>")
 
 
+def escape(user_text: str) -> str:
+    """User text shown as typed: its markdown shown as characters, its mentions never pinging anyone."""
+    text = _MENTION.sub(lambda m: m.group(0).replace("@", "@\u200b").replace("<", "<\u200b"), user_text)
+    return _MARKDOWN.sub(r"\\\1", text)
+
+
 def quote(user_text: str, limit: int = 40) -> str:
-    """User text made safe to echo: one line, short, markdown and mention syntax neutralised."""
+    """User text echoed back in quotes: one line, short, and escaped."""
     text = " ".join(user_text.split())
     if len(text) > limit:
         text = text[: limit - 1].rstrip() + "…"
-    text = _MENTION.sub(lambda m: m.group(0).replace("@", "@\u200b").replace("<", "<\u200b"), text)
-    return "“" + _MARKDOWN.sub(r"\\\1", text) + "”"
+    return "“" + escape(text) + "”"
