@@ -28,7 +28,7 @@ def scan(tmp_path: Path, stdin: bytes, *args: str) -> subprocess.CompletedProces
         "PATH": os.environ["PATH"],
         "HOME": str(tmp_path),
         # one cache of the semantic reader's bank for the session's scans: computing it takes seconds
-        "XDG_CACHE_HOME": str(tmp_path.parent / "semantic-bank-cache"),
+        "XDG_CACHE_HOME": os.environ["XDG_CACHE_HOME"],  # (conftest's, shared by every xdist worker)
         "LANG": "C",
         "LC_ALL": "C",
     }
