@@ -11,6 +11,7 @@ run: $(STAMP)
 
 test: $(STAMP)
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy
 	$(PY) -m pytest
 
 sync: $(STAMP)
@@ -19,8 +20,11 @@ sync: $(STAMP)
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "heartbot needs Python 3.11 or newer; set PYTHON=python3.11 (or newer)")'
 	$(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	@# uv installs the same packages as pip in a quarter of the time; pip does it where uv can't be had.
+	$(PY) -m pip install --quiet --disable-pip-version-check --no-compile uv \
+		&& $(VENV)/bin/uv pip install --python $(PY) --quiet -e '.[dev]' \
+		|| $(PY) -m pip install --quiet --disable-pip-version-check --no-compile -e '.[dev]'
 	touch $(STAMP)
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache
