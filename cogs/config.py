@@ -12,10 +12,9 @@ from bot.canon import Episode, EpisodeCode
 from bot.core.errors import BadInput
 from bot.core.tree import permission_names
 from bot.lookups.options import EpisodeOption, LevelOption
-from bot.parties.repository import Status
-from bot.parties.service import describe_offsets, parse_offsets
+from bot.parties.service import Status, describe_offsets, parse_offsets
 from bot.shield.posts import REPOST_NEEDS, missing_for_repost
-from bot.shield.repository import ShieldMode
+from bot.shield.service import ShieldMode
 from bot.spoilers import NOTHING_WATCHED, wrap
 from bot.ui import paging
 from bot.ui.text import quote

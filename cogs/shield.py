@@ -15,7 +15,7 @@ from discord.ext import commands
 
 from bot.canon import Episode
 from bot.core.errors import BadInput, UserFacingError
-from bot.core.timers_repository import Timer
+from bot.core.timers import Timer
 from bot.core.tree import permission_names
 from bot.lookups.options import EpisodeOption
 from bot.shield.buttons import RestoreButton, SpoilerReveal

@@ -22,8 +22,7 @@ from bot.parties.posts import (
     listed,
     what_changed,
 )
-from bot.parties.repository import NotifyVia, Party, Rsvp, Status
-from bot.parties.service import Plan, codes
+from bot.parties.service import NotifyVia, Party, Plan, Rsvp, Status, codes
 from bot.parties.timers import PartyTimers
 from bot.times.options import StartOption, TypedStart
 from bot.ui import paging
