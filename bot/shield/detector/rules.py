@@ -3,7 +3,8 @@
 A rule can only match where all its items occur, so each rule is indexed by its least common item, and
 one compiled pattern (a trie) holds the words and phrases of those items with their typos: a message,
 folded, is searched once, and most chat stops there. A server's own terms are added on top of a copy
-(`with_terms`), with a small pattern of their own.
+(`with_terms`), with a small pattern of their own: the copy shares the lexicon's tables and changes only
+what the terms add, so adding a term costs about what the term's own words do.
 
 Compiling takes most of a second, so a lexicon is compiled once per process (`compiled`), however many
 detectors (one per server, with its terms) and readers are made from it.
@@ -69,8 +70,15 @@ class CompiledRule:
     window: int
 
 
+_Spellings = dict[int, list[tuple[str, bool]]]  # slot -> (message word, True when any word it begins counts)
+
+
 class Slots:
-    """Every distinct lexicon word, numbered, with the message words that match it (typos included)."""
+    """Every distinct lexicon word, numbered, with the message words that match it (typos included).
+
+    A copy (`copy`) shares its original's tables' sets: it never changes one in place, and it logs what it
+    adds, so that its spellings are its original's plus that log (`spellings_since_copy`).
+    """
 
     def __init__(self) -> None:
         self.ids: dict[str, int] = {}
@@ -78,32 +86,65 @@ class Slots:
         self.stems: dict[str, set[int]] = {}
         self.stem_lengths: tuple[int, ...] = ()
         self.inflected: set[str] = set()  # keys that are only inflections of a lexicon word
+        self._grown: list[tuple[str, bool, tuple[int, ...]]] | None = None  # a copy's additions, in order
+        self._new_exact: list[str] = []  # a copy's new keys in `exact`, in order
 
     def slot(self, word: str) -> int:
         if word not in self.ids:
             slot = self.ids[word] = len(self.ids)
             if not word.endswith(STEM):
-                self.exact.setdefault(word, set()).add(slot)
+                self._extend(self.exact, word, (slot,))
                 return slot
             stem = word[:-1]
-            self.stems.setdefault(stem, set()).add(slot)
+            self._extend(self.stems, stem, (slot,))
             if stem.endswith("e"):  # "race*" also matches "racing": English drops the e before -ing
                 for ending in ("ing", "in"):
-                    self.exact.setdefault(stem[:-1] + ending, set()).add(slot)
+                    self._extend(self.exact, stem[:-1] + ending, (slot,))
         return self.ids[word]
 
-    def add_typos(self, keys: Iterable[str], keep_apart: Iterable[str]) -> None:
-        """Let common typos of these words match: one letter dropped, or two neighbours swapped.
+    def _extend(self, table: dict[str, set[int]], key: str, slots: Iterable[int]) -> None:
+        """Let `key` match these slots too (in place, but in a copy, where the set is the original's)."""
+        if self._grown is None:
+            table.setdefault(key, set()).update(slots)
+            return
+        old = table.get(key)
+        grown = set() if old is None else set(old)
+        grown.update(slots)
+        table[key] = grown
+        added = tuple(slot for slot in grown if old is None or slot not in old)
+        if added:
+            self._grown.append((key, table is self.stems, added))
+        if old is None and table is self.exact:
+            self._new_exact.append(key)
 
-        A typo that is itself a lexicon word or a common word is left out: it means what it says.
+    def add_typos(self, keys: Iterable[str], keep_apart: Iterable[str]) -> None:
+        """Let common typos of these words (keys of the tables) match: one letter dropped, or two
+        neighbours swapped.
+
+        A typo that is itself a lexicon word or a common word is left out: it means what it says. Typos are
+        looked for first and added after, so a typo of one key never hides another key's.
         """
-        taken = set(self.exact) | set(self.stems) | set(keep_apart) | _COMMON
+        keep = frozenset(keep_apart) | _COMMON
+
+        def taken(word: str) -> bool:
+            return word in self.exact or word in self.stems or word in keep
+
+        tables = (self.exact, self.stems)
+        found: tuple[dict[str, set[int]], dict[str, set[int]]] = ({}, {})
         for key in list(keys):
-            for table in (self.exact, self.stems):
+            for table, variants in zip(tables, found, strict=True):
                 if key in table:
-                    for variant in _typos(key) - taken:
-                        table.setdefault(variant, set()).update(table[key])
-        self.stem_lengths = tuple(sorted({len(stem) for stem in self.stems}))
+                    for variant in _typos(key):
+                        if not taken(variant):
+                            variants.setdefault(variant, set()).update(table[key])
+        for table, variants in zip(tables, found, strict=True):
+            for variant, slots in variants.items():
+                self._extend(table, variant, slots)
+        if self._grown is None:
+            self.stem_lengths = tuple(sorted({len(stem) for stem in self.stems}))
+        else:  # a copy's stems are its original's and the ones it logged
+            grown = {len(key) for key, prefix, _ in self._grown if prefix}
+            self.stem_lengths = tuple(sorted(set(self.stem_lengths) | grown))
 
     def add_families(self, keys: Iterable[str], keep_apart: Iterable[str]) -> None:
         """Let a word's inflections match it: "confess" also "confesses", "confessed", "confessing".
@@ -111,19 +152,39 @@ class Slots:
         Like typos, an inflection that is itself a lexicon word or a common word keeps its own meaning.
         """
         taken = set(self.exact) | set(self.stems) | set(keep_apart) | _COMMON
+        inflected = set(self.inflected)  # a copy shares its original's
         for key in list(keys):
             for variant in _family(key) - taken:
-                self.exact.setdefault(variant, set()).update(self.exact[key])
-                self.inflected.add(variant)
+                self._extend(self.exact, variant, self.exact[key])
+                inflected.add(variant)
+        self.inflected = inflected
 
     def copy(self) -> Slots:
+        """A copy to add to: it shares this one's sets (see the class docstring); this one stays as it is."""
         copied = Slots()
         copied.ids = dict(self.ids)
-        copied.exact = {key: set(slots) for key, slots in self.exact.items()}
-        copied.stems = {key: set(slots) for key, slots in self.stems.items()}
+        copied.exact = dict(self.exact)
+        copied.stems = dict(self.stems)
         copied.stem_lengths = self.stem_lengths
-        copied.inflected = set(self.inflected)
+        copied.inflected = self.inflected
+        copied._grown = []
         return copied
+
+    def new_exact_keys(self) -> list[str]:
+        """A copy's keys in `exact` that its original did not have, in the order they came."""
+        return list(self._new_exact)
+
+    def spellings_since_copy(self, original: _Spellings) -> _Spellings:
+        """A copy's spellings, from its original's (`original`, its `spellings()`) and what it added."""
+        found = dict(original)
+        copied: set[int] = set()
+        for key, prefix, slots in self._grown or ():
+            for slot in slots:
+                if slot not in copied:  # the original's list stays as it is
+                    found[slot] = list(found.get(slot, ()))
+                    copied.add(slot)
+                found[slot].append((key, prefix))
+        return found
 
     def of(self, key: str) -> tuple[int, ...]:
         found = self.exact.get(key, ())
@@ -133,9 +194,9 @@ class Slots:
                 return tuple({*found, *(slot for group in prefixed if group for slot in group)})
         return tuple(found)
 
-    def spellings(self) -> dict[int, list[tuple[str, bool]]]:
+    def spellings(self) -> _Spellings:
         """For each slot, every message word that hits it: (word, True when any word it begins counts)."""
-        found: dict[int, list[tuple[str, bool]]] = {}
+        found: _Spellings = {}
         for table, prefix in ((self.exact, False), (self.stems, True)):
             for key, slots in table.items():
                 for slot in slots:
@@ -224,7 +285,7 @@ class CompiledLexicon:
             for role in lexicon.roles
             for word in role.words
         }
-        spellings = self.slots.spellings()
+        spellings = self.spellings = self.slots.spellings()
         self.by_trigger: dict[int, list[int]] = {}
         self.prefilter = _trie(self._index(range(len(self.rules)), spellings))
         self.term_filter: re.Pattern[str] | None = None
@@ -262,30 +323,34 @@ class CompiledLexicon:
         return frozenset(words), {slot: frozenset(c) for slot, c in characters.items()}, single
 
     def with_terms(self, terms: Iterable[ServerTerm]) -> CompiledLexicon:
-        """A copy that also finds a server's own terms, without compiling the lexicon again."""
+        """A copy that also finds a server's own terms, without compiling the lexicon again: only the
+        terms' words, their typos and their rules are added (to tables shared with this one)."""
+        phrases = [(term, tuple(fold(word) for word in WORD.findall(term.phrase))) for term in terms]
+        phrases = [(term, words) for term, words in phrases if words]
+        if not phrases:
+            return self
         extended = copy.copy(self)
         extended.slots = self.slots.copy()
         extended.rules = list(self.rules)
-        extended.by_trigger = {slot: list(numbers) for slot, numbers in self.by_trigger.items()}
         extended.known = {}  # a term's words match more than the lexicon's alone
-        known = set(extended.slots.exact)
-        for term in terms:
-            words = tuple(fold(word) for word in WORD.findall(term.phrase))
-            if words:
-                rule_id = f"{SERVER_TERM_RULE}:{' '.join(term.phrase.split())}"
-                extended.rules.append(
-                    extended._rule(rule_id, term.reveals, ((Phrase(words),),), (True,), len(words))
-                )
-        if len(extended.rules) == len(self.rules):
-            return self
-        extended.slots.add_typos([key for key in extended.slots.exact if key not in known], self.keep_apart)
-        entries = extended._index(range(len(self.rules), len(extended.rules)), extended.slots.spellings())
+        for term, words in phrases:
+            rule_id = f"{SERVER_TERM_RULE}:{' '.join(term.phrase.split())}"
+            extended.rules.append(
+                extended._rule(rule_id, term.reveals, ((Phrase(words),),), (True,), len(words))
+            )
+        extended.slots.add_typos(extended.slots.new_exact_keys(), self.keep_apart)
+        extended.spellings = extended.slots.spellings_since_copy(self.spellings)
+        entries = extended._index(range(len(self.rules), len(extended.rules)), extended.spellings)
         extended.term_filter = _trie(entries)
         return extended
 
-    def _index(self, numbers: Iterable[int], spellings: dict[int, list[tuple[str, bool]]]) -> set[str]:
-        """Index each rule by its rarest item; the prefilter entries that let a message reach it."""
+    def _index(self, numbers: Iterable[int], spellings: _Spellings) -> set[str]:
+        """Index each rule by its rarest item; the prefilter entries that let a message reach it.
+
+        `by_trigger`'s lists may be an original's (`with_terms`): a grown one is replaced, not changed.
+        """
         entries: set[str] = set()
+        triggers: dict[int, list[int]] = {}
         for number in numbers:
             rule = self.rules[number]
             item = min(
@@ -294,8 +359,11 @@ class CompiledLexicon:
             )
             for pattern in item.patterns:
                 for slot in _triggers(pattern):
-                    self.by_trigger.setdefault(slot, []).append(number)
+                    triggers.setdefault(slot, []).append(number)
                 entries.update(_entries(pattern, spellings, self.slots.inflected))
+        self.by_trigger = dict(self.by_trigger)
+        for slot, added in triggers.items():
+            self.by_trigger[slot] = [*self.by_trigger.get(slot, ()), *added]
         return entries
 
     def _rule(
@@ -365,9 +433,7 @@ def _triggers(pattern: Pattern) -> set[int]:
     return {pattern.slots[pattern.rarest], pattern.joined} - {-1}
 
 
-def _entries(
-    pattern: Pattern, spellings: dict[int, list[tuple[str, bool]]], inflected: Set[str] = frozenset()
-) -> Iterator[str]:
+def _entries(pattern: Pattern, spellings: _Spellings, inflected: Set[str] = frozenset()) -> Iterator[str]:
     """The pattern's prefilter entries: every spelling of its words, in order, coded for `_trie`.
 
     A phrase's words are written as listed (inflections are for single words), so that its entries do not
