@@ -15,6 +15,8 @@ from pathlib import Path
 
 import pytest
 
+from bot.__main__ import sync
+from bot.core.settings import Settings
 from bot.sandbox.server import Sandbox
 
 # Runs the real entry point with discord.py's REST base pointed at the local stand-in.
@@ -159,9 +161,22 @@ async def test_database_from_a_newer_version_is_refused(sandbox: Sandbox, tmp_pa
     assert sandbox.requests == []  # refused before anything was sent to Discord
 
 
-async def test_sync_command_syncs_globally(sandbox: Sandbox, tmp_path: Path) -> None:
-    status, out, err = await run_against_sandbox(sandbox, tmp_path, "sync", DISCORD_TOKEN=sandbox.token)
-    assert status == 0, err
+async def sync_in_process(
+    sandbox: Sandbox, tmp_path: Path, capsys: pytest.CaptureFixture[str], guild_id: int | None = None
+) -> str:
+    """What `python -m bot sync [--guild ID]` does once it has its settings (those `clean_env` with the
+    sandbox's token gives), run in this process (the sandbox points discord.py at itself): its output.
+    test_sync_command_to_one_guild runs the command itself."""
+    settings = Settings.from_env(clean_env(tmp_path, DISCORD_TOKEN=sandbox.token))
+    capsys.readouterr()
+    await sync(settings, sandbox.token, guild_id)
+    return capsys.readouterr().out
+
+
+async def test_sync_command_syncs_globally(
+    sandbox: Sandbox, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = await sync_in_process(sandbox, tmp_path, capsys)
     assert out.strip() == "Commands synced to all servers."
     [(scope, commands)] = sandbox.command_syncs
     assert scope is None
@@ -178,8 +193,9 @@ async def test_sync_command_to_one_guild(sandbox: Sandbox, tmp_path: Path) -> No
     assert [scope for scope, _ in sandbox.command_syncs] == [sandbox.guild.id]
 
 
-async def test_sync_is_forced_even_when_nothing_changed(sandbox: Sandbox, tmp_path: Path) -> None:
-    for _ in range(2):
-        status, _, err = await run_against_sandbox(sandbox, tmp_path, "sync", DISCORD_TOKEN=sandbox.token)
-        assert status == 0, err
+async def test_sync_is_forced_even_when_nothing_changed(
+    sandbox: Sandbox, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for _ in range(2):  # on the same database, which recorded the first sync
+        await sync_in_process(sandbox, tmp_path, capsys)
     assert [scope for scope, _ in sandbox.command_syncs] == [None, None]

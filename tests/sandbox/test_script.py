@@ -9,11 +9,13 @@ import sys
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
+from typing import NamedTuple
 
 import pytest
 
 from bot.canon import Canon, EpisodeCode
 from bot.core.settings import PROJECT_ROOT
+from bot.sandbox.cli import run_sandbox_session
 from bot.sandbox.commands import ScriptError
 from bot.sandbox.harness import RunningBot
 from bot.sandbox.script import ScriptRunner, parse_duration
@@ -34,7 +36,9 @@ async def run(sandbox: Sandbox, bot: RunningBot, script: str) -> tuple[int, list
 
 
 def sandbox_cli(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
-    """`python -m bot sandbox ARGS` as a person runs it, in a clean environment."""
+    """`python -m bot sandbox ARGS` as a person runs it, in a clean environment. Seconds each (a process
+    loads the show and builds the shield's readers): what only a process shows (the command line, exit
+    codes, nothing stray on its output) is checked this way; the scripts below run in this process."""
     return subprocess.run(
         [sys.executable, "-m", "bot", "sandbox", *args],
         input=stdin,
@@ -68,6 +72,23 @@ def test_help_from_standard_input_prints_what_alice_sees() -> None:
         "embeds",
         "buttons",
     }
+
+
+class Session(NamedTuple):
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+async def sandbox_session(
+    capsys: pytest.CaptureFixture[str], script: Path | None, database: Path | None = None
+) -> Session:
+    """What `python -m bot sandbox [--script SCRIPT] [--db DATABASE]` runs, in this process: its exit
+    status and what it printed, off a terminal (JSON lines). No script: standard input's lines."""
+    capsys.readouterr()  # only this session's output
+    status = await run_sandbox_session(script, database)
+    out, err = capsys.readouterr()
+    return Session(status, out, err)
 
 
 def test_script_file_and_its_errors_with_line_numbers(tmp_path: Path) -> None:
@@ -147,9 +168,9 @@ def test_unreadable_durations(text: str) -> None:
         parse_duration(text)
 
 
-def test_the_spoiler_example_script(canon: Canon) -> None:
+async def test_the_spoiler_example_script(canon: Canon, capsys: pytest.CaptureFixture[str]) -> None:
     """examples/spoilers.txt: alice on S2E4 looks up S2E5 and S2E3, privately and shared, and reveals."""
-    result = sandbox_cli("--script", str(PROJECT_ROOT / "examples" / "spoilers.txt"))
+    result = await sandbox_session(capsys, PROJECT_ROOT / "examples" / "spoilers.txt")
     assert result.returncode == 0, result.stderr
     seen = [json.loads(line) for line in result.stdout.splitlines()]
     replies = [s for s in seen if s["author"] == "heartbot" and not s["content"].startswith("Got it")]
@@ -180,9 +201,9 @@ def test_the_spoiler_example_script(canon: Canon) -> None:
     assert all(b.text not in visible_text(text(reveal_s2e5)) for b in s2e5.beats)
 
 
-def test_the_shield_example_script() -> None:
+async def test_the_shield_example_script(capsys: pytest.CaptureFixture[str]) -> None:
     """examples/shield.txt: the shield wraps bob's spoiler in #general, not in #s2-spoilers; never prom."""
-    result = sandbox_cli("--script", str(PROJECT_ROOT / "examples" / "shield.txt"))
+    result = await sandbox_session(capsys, PROJECT_ROOT / "examples" / "shield.txt")
     assert result.returncode == 0, result.stderr
     seen = [json.loads(line) for line in result.stdout.splitlines()]
     members = [
@@ -214,9 +235,9 @@ def _party_story(seen: list[dict]) -> list[tuple[str, str, list[str]]]:
     return story
 
 
-def test_the_watch_party_example_script() -> None:
+async def test_the_watch_party_example_script(capsys: pytest.CaptureFixture[str]) -> None:
     """examples/watchparty.txt: bob's two reminders once each, the countdown, the prompt, then S2E2."""
-    result = sandbox_cli("--script", str(PROJECT_ROOT / "examples" / "watchparty.txt"))
+    result = await sandbox_session(capsys, PROJECT_ROOT / "examples" / "watchparty.txt")
     assert result.returncode == 0, result.stderr
     seen = [json.loads(line) for line in result.stdout.splitlines()]
     assert _party_story(seen) == [
@@ -230,11 +251,13 @@ def test_the_watch_party_example_script() -> None:
     assert prompt["buttons"] == ["Mark S2E1-S2E2 watched"]
 
 
-def test_a_restart_after_every_step_of_the_watch_party_loses_and_repeats_nothing(tmp_path: Path) -> None:
+async def test_a_restart_after_every_step_of_the_watch_party_loses_and_repeats_nothing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     lines = (PROJECT_ROOT / "examples" / "watchparty.txt").read_text(encoding="utf-8").splitlines()
     script = tmp_path / "restarts.txt"
     script.write_text("\n".join(f"{line}\nrestart" for line in lines if line and not line.startswith("#")))
-    result = sandbox_cli("--script", str(script), "--db", str(tmp_path / "party.db"))
+    result = await sandbox_session(capsys, script, tmp_path / "party.db")
     assert result.returncode == 0, result.stderr
     seen = [json.loads(line) for line in result.stdout.splitlines()]
     kinds = [kind for kind, _, _ in _party_story(seen)]
@@ -251,8 +274,11 @@ def test_chat_on_request_when_not_on_a_terminal() -> None:
     assert lines[-1] == "#general · bob [2]: hi"
 
 
-def test_help_and_quit_from_standard_input() -> None:
-    result = sandbox_cli(stdin="help\nquit\nbob: never\n")
+async def test_help_and_quit_from_standard_input(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr(sys, "stdin", io.StringIO("help\nquit\nbob: never\n"))  # not a terminal
+    result = await sandbox_session(capsys, None)
     assert result.returncode == 0, result.stderr
     assert result.stdout == ""
     assert "down 2h" in result.stderr
