@@ -30,7 +30,7 @@ from bot.progress.channel_levels_repository import SpoilerLevelRepository
 from bot.progress.repository import ProgressRepository
 from bot.progress.service import ProgressService
 from bot.shield.repository import ShieldRepository
-from bot.shield.semantic import load_shield_reader
+from bot.shield.semantic import ShieldReader, load_shield_reader
 from bot.shield.service import ShieldService
 from bot.times.repository import TimezoneRepository
 from bot.times.service import TimezoneService
@@ -85,6 +85,7 @@ class HeartBot(commands.Bot):
         sync_on_start: bool = True,
         clock: Clock | None = None,
         lexicon: Lexicon | None = None,
+        shield_reader: ShieldReader | None = None,
         **options: Any,
     ) -> None:
         quiet_voice_warnings()
@@ -115,6 +116,8 @@ class HeartBot(commands.Bot):
         self.timezones = TimezoneService(TimezoneRepository(db))
         self.parties = PartyService(PartyRepository(db), self.lookups.index, self.timers, self.clock)
         self._lexicon = lexicon
+        # Prebuilt from `lexicon` where many bots start in one process (the sandbox's harness), else loaded.
+        self._shield_reader = shield_reader
         self.shield: ShieldService  # set in setup_hook, where reading the lexicon file belongs
         self.privacy: PrivacyService  # set in setup_hook, once the shield is
 
@@ -125,8 +128,10 @@ class HeartBot(commands.Bot):
 
     async def setup_hook(self) -> None:
         lexicon = self._lexicon or load_lexicon(self.canon)
-        # Loading the semantic reader's model reads files for a moment: not on the event loop.
-        reader = await asyncio.to_thread(load_shield_reader, lexicon, self.settings, canon=self.canon)
+        reader = self._shield_reader
+        if reader is None:
+            # Loading the semantic reader's model reads files for a moment: not on the event loop.
+            reader = await asyncio.to_thread(load_shield_reader, lexicon, self.settings, canon=self.canon)
         self.shield = ShieldService(ShieldRepository(self.db), lexicon, reader, self.spoiler_levels)
         self.privacy = PrivacyService(self.db, self.progress, self.shield, self.timezones, self.parties)
         await self.load_extensions()  # cogs register their timer handlers as they load

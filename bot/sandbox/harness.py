@@ -20,6 +20,7 @@ from bot.sandbox.observe import Observation
 from bot.sandbox.server import Sandbox
 from bot.sandbox.tasks import task_tree
 from bot.sandbox.world import Interaction
+from bot.shield.semantic import ShieldReader, load_shield_reader
 
 log = logging.getLogger(__name__)
 
@@ -38,12 +39,27 @@ def new_sandbox(**options: Any) -> Sandbox:
 
 
 _LEXICONS: dict[int, tuple[Canon, Lexicon]] = {}
+# Shield readers by (canon, lexicon, semantic on), with the canon and lexicon kept so their ids stay theirs.
+_READERS: dict[tuple[int, int, bool], tuple[Canon, Lexicon, ShieldReader]] = {}
 
 
 def lexicon_for(canon: Canon) -> Lexicon:
     if id(canon) not in _LEXICONS:
         _LEXICONS[id(canon)] = (canon, load_lexicon(canon))
     return _LEXICONS[id(canon)][1]
+
+
+def shield_reader_for(canon: Canon, lexicon: Lexicon, semantic: bool) -> ShieldReader:
+    """The reader a bot with this canon and lexicon loads at start-up, loaded once for all of them.
+
+    It can be shared: it keeps nothing of a bot's (a server's terms go into a copy, bot.shield.service), and
+    what it caches (the lexicon's word readings, the semantic reader's sentence scores) depends on the text
+    alone.
+    """
+    key = (id(canon), id(lexicon), semantic)
+    if key not in _READERS:
+        _READERS[key] = (canon, lexicon, load_shield_reader(lexicon, semantic, canon=canon))
+    return _READERS[key][2]
 
 
 class RunningBot:
@@ -81,6 +97,10 @@ class RunningBot:
             shield_semantic=self.shield_semantic,
         )
         self.options.setdefault("guild_ready_timeout", 0.05)
+        if "shield_reader" not in self.options:  # ... and one shield reader, loaded once per process
+            self.options["shield_reader"] = await asyncio.to_thread(
+                shield_reader_for, self.canon, self.options["lexicon"], self.shield_semantic
+            )
         bot = HeartBot(
             settings=settings, db=self._db, canon=self.canon, clock=self.sandbox.clock, **self.options
         )
