@@ -10,17 +10,18 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import aiohttp
-import discord
 from dotenv import find_dotenv, load_dotenv
 
 from bot import __version__
-from bot.canon import CanonError, load_canon
-from bot.core.app import HeartBot
-from bot.core.database import Database, DatabaseError
-from bot.core.logs import setup_logging
 from bot.core.settings import Settings, SettingsError
+
+if TYPE_CHECKING:
+    from bot.core.database import Database
+
+# discord.py, aiohttp and the bot itself are imported where a command needs them (a third of a second):
+# `--version`, a malformed setting or a missing token answer without them.
 
 log = logging.getLogger("bot")
 
@@ -88,6 +89,8 @@ def _on_terminal() -> bool:
 
 
 async def _open_database(settings: Settings) -> Database:
+    from bot.core.database import Database
+
     db = await Database.open(settings.database_path)
     try:
         await db.migrate()
@@ -98,12 +101,18 @@ async def _open_database(settings: Settings) -> Database:
 
 
 async def run(settings: Settings, token: str) -> None:
+    from bot.canon import load_canon
+    from bot.core.app import HeartBot
+
     canon = load_canon()
     async with await _open_database(settings) as db, HeartBot(settings=settings, db=db, canon=canon) as bot:
         await bot.start(token)
 
 
 async def sync(settings: Settings, token: str, guild_id: int | None) -> None:
+    from bot.canon import load_canon
+    from bot.core.app import HeartBot
+
     canon = load_canon()
     async with (
         await _open_database(settings) as db,
@@ -118,6 +127,9 @@ async def sync(settings: Settings, token: str, guild_id: int | None) -> None:
 def run_sandbox(
     settings: Settings, script: Path | None, database: Path | None, output: str | None = None
 ) -> int:
+    from bot.canon import CanonError
+    from bot.core.database import DatabaseError
+    from bot.core.logs import setup_logging
     from bot.sandbox.cli import run_sandbox_session  # only the sandbox needs aiohttp's server side
 
     # The sandbox prints what users see on standard output: keep logs to warnings unless asked for more.
@@ -154,6 +166,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         return run_sandbox(
             settings, getattr(args, "script", None), getattr(args, "db", None), getattr(args, "output", None)
         )
+    import aiohttp
+    import discord
+
+    from bot.canon import CanonError
+    from bot.core.database import DatabaseError
+    from bot.core.logs import setup_logging
+
     setup_logging(settings)
     if settings.discord_token is None:
         print(NO_TOKEN_LINE, file=sys.stderr)
