@@ -59,6 +59,11 @@ def test_a_transformers_own_explanation_is_the_answer() -> None:
     assert user_message(_failed_transform("S9E1", explained)) == str(explained)
 
 
-def test_an_option_that_failed_otherwise_is_not_understood() -> None:
-    failed = _failed_transform("soonish", ValueError("not a time"))
-    assert user_message(failed) == "I couldn't understand 'soonish' for that option."
+def test_a_value_discord_py_could_not_convert_is_not_understood() -> None:
+    refused = app_commands.TransformerError("*soon*", discord.AppCommandOptionType.integer, EpisodeOption())
+    assert user_message(refused) == "I couldn't understand “\\*soon\\*” for that option."
+
+
+def test_a_transformer_that_crashed_is_unexpected() -> None:
+    """A bug in one of the bot's options is logged and apologised for, not blamed on what the member typed."""
+    assert user_message(_failed_transform("soonish", ValueError("not a time"))) is None

@@ -12,6 +12,7 @@ import discord
 from discord import app_commands
 
 from bot.core.errors import UserFacingError
+from bot.ui.text import quote
 
 log = logging.getLogger(__name__)
 
@@ -47,9 +48,10 @@ def user_message(error: Exception) -> str | None:
         return "This command needs a role you don't have."
     if isinstance(error, app_commands.CheckFailure):
         return "You can't use this command here."
-    if isinstance(error, app_commands.TransformerError):
-        value = discord.utils.escape_markdown(str(error.value))[:100]
-        return f"I couldn't understand {value!r} for that option."
+    if isinstance(error, app_commands.TransformerError) and error.__cause__ is None:
+        # discord.py's own conversions (a member, a channel, a number) refuse a value without a cause; a cause
+        # that is not a UserFacingError is a bug in one of ours, answered and logged as unexpected.
+        return f"I couldn't understand {quote(str(error.value), 100)} for that option."
     if isinstance(error, app_commands.CommandNotFound | app_commands.CommandSignatureMismatch):
         return OUTDATED
     return None
