@@ -12,9 +12,9 @@ from bot.sandbox.harness import Actor, RunningBot
 from bot.sandbox.observe import Observation
 from bot.sandbox.server import Sandbox
 from bot.sandbox.world import MODERATOR
-from tests.test_shield_end_to_end import ask
-from tests.test_watch_parties import ask as ask_privately
-from tests.test_watch_parties import create as create_party
+from tests.parties.test_watch_parties import ask as ask_privately
+from tests.parties.test_watch_parties import create as create_party
+from tests.shield.test_shield_end_to_end import ask
 
 MENTION = re.compile(r"<#(\d+)>")
 

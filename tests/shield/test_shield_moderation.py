@@ -11,7 +11,7 @@ from bot.sandbox.harness import Actor, RunningBot
 from bot.sandbox.observe import Observation
 from bot.sandbox.server import Sandbox
 from bot.spoilers import spoilered_parts, visible_text
-from tests.test_shield_end_to_end import SPOILER, ask, shield_on
+from tests.shield.test_shield_end_to_end import SPOILER, ask, shield_on
 
 PLOT = "louvre"
 WORDS_HIDDEN = "||“charlie fainting at the louvre”||"

@@ -9,7 +9,7 @@ import pytest
 
 from bot.sandbox.harness import Actor
 from bot.sandbox.server import Sandbox
-from tests.test_watch_parties import announcement, ask, stamp_of
+from tests.parties.test_watch_parties import announcement, ask, stamp_of
 
 UNEXPECTED = "something went wrong"
 NOT_SET = "You haven't set a time zone"

@@ -11,8 +11,8 @@ from bot.core.errors import BadInput
 from bot.shield.repository import ShieldMode
 from bot.shield.service import PostedMessage, ShieldService
 from bot.spoilers import wrap
-from tests.test_shield_end_to_end import SPOILER, WRAPPED
-from tests.test_shield_storage import shield_service
+from tests.shield.test_shield_end_to_end import SPOILER, WRAPPED
+from tests.shield.test_shield_storage import shield_service
 
 GUILD, GENERAL, OTHER = 1, 10, 20
 

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 from bot.sandbox.harness import Actor
 from bot.sandbox.server import Sandbox
-from tests.test_watch_parties import ask, create, in_thread, wait
+from tests.parties.test_watch_parties import ask, create, in_thread, wait
 
 
 async def test_a_new_time_says_from_when_to_when_and_pings_attendees(

@@ -20,7 +20,7 @@ from bot.shield.detector import Detector
 from bot.shield.scan import scan_lines
 from bot.spoilers import NOTHING_WATCHED, describe_level
 
-CORPUS = Path(__file__).parent / "data" / "shield_corpus.toml"
+CORPUS = Path(__file__).parents[1] / "data" / "shield_corpus.toml"
 LEVELS = (EpisodeCode(1, 8), EpisodeCode(2, 4))
 MIN_RECALL, MIN_PRECISION = 0.9, 0.95
 KINDS = frozenset({"promo", "everyday", "own-person", "cw", "question", "chatter", "hidden"})

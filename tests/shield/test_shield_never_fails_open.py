@@ -12,7 +12,7 @@ from bot.sandbox.rest import DROP
 from bot.sandbox.server import Sandbox
 from bot.sandbox.world import Message
 from bot.spoilers import spoilered_parts, visible_text
-from tests.test_shield_end_to_end import SPOILER, ask, shield_on
+from tests.shield.test_shield_end_to_end import SPOILER, ask, shield_on
 
 FILLER = "my cat sat on the keyboard again today, which was very rude of her. "
 PLOT = "louvre"  # in SPOILER: a reader who has not watched S2E5 must never see it without a click

@@ -14,7 +14,7 @@ from bot.sandbox.harness import Actor, RunningBot
 from bot.sandbox.observe import Observation
 from bot.sandbox.server import Sandbox
 from bot.spoilers import spoilered_parts, visible_text
-from tests.test_privacy import downloads
+from tests.privacy.test_privacy import downloads
 
 
 def beats(canon: Canon, code: str) -> list[str]:

@@ -20,7 +20,7 @@ from bot.spoilers import spoilered_parts, visible_text
 from bot.ui import paging
 from bot.ui.buttons import PersistentButton
 from bot.ui.presenter import RevealButton
-from tests.test_shield_end_to_end import ask
+from tests.shield.test_shield_end_to_end import ask
 
 
 @pytest.fixture

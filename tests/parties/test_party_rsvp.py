@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bot.sandbox.harness import Actor
 from bot.sandbox.server import Sandbox
-from tests.test_watch_parties import announcement, ask, create, in_thread, press, wait
+from tests.parties.test_watch_parties import announcement, ask, create, in_thread, press, wait
 
 
 def counts(sandbox: Sandbox) -> list[str]:

@@ -161,4 +161,4 @@ async def test_a_cancelled_timer_never_fires(repository: TimerRepository, clock:
 async def test_naive_times_are_refused(repository: TimerRepository, clock: VirtualClock) -> None:
     dispatcher = TimerDispatcher(repository, clock)
     with pytest.raises(ValueError, match="timezone-aware"):
-        await dispatcher.schedule("reminder", clock.now().replace(tzinfo=None), name="naive")  # noqa: DTZ
+        await dispatcher.schedule("reminder", clock.now().replace(tzinfo=None), name="naive")

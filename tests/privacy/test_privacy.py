@@ -10,7 +10,7 @@ import pytest
 
 from bot.sandbox.harness import Actor, RunningBot
 from bot.sandbox.server import Sandbox
-from tests.test_watch_parties import announcement, ask, create, in_thread, wait
+from tests.parties.test_watch_parties import announcement, ask, create, in_thread, wait
 
 
 async def erase(actor: Actor) -> None:
