@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import builtins
 import importlib
+import shutil
 import socket
 import sys
 import tomllib
@@ -45,8 +46,12 @@ def bank(canon: Canon) -> ShieldBank:
 
 @pytest.fixture(scope="module")
 def cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Where the bank's embeddings are kept: computed once for the module (a few seconds), then read."""
-    return tmp_path_factory.mktemp("semantic-cache")
+    """Where the bank's embeddings are kept for this module: a copy of the session's (the bots the tests
+    start keep theirs there), else computed here (a few seconds); the damaged-cache test computes them."""
+    folder = tmp_path_factory.mktemp("semantic-cache")
+    for kept in semantic.default_cache_dir().glob("shield-bank-*.npy") if semantic is not None else ():
+        shutil.copyfile(kept, folder / kept.name)
+    return folder
 
 
 @pytest.fixture(scope="module")
@@ -116,8 +121,9 @@ def test_the_bank_embeddings_are_cached_on_disk_and_reused(
     (kept,) = cache.glob("shield-bank-*.npy")
     again = semantic.load_semantic_reader(bank, cache_dir=cache)
     assert (again._matrix == reader._matrix).all()
-    kept.write_bytes(b"not an array")  # a damaged cache is computed again, not trusted
+    kept.write_bytes(b"not an array")  # a damaged cache is computed again, not trusted, and kept again
     assert (semantic.load_semantic_reader(bank, cache_dir=cache)._matrix == reader._matrix).all()
+    assert (semantic.np.load(kept, allow_pickle=False) == reader._matrix).all()
 
 
 # -- sentences ------------------------------------------------------------------------------------------
