@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import functools
 import logging
 import time
-from collections.abc import Awaitable, Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import discord
@@ -55,21 +54,6 @@ def user_message(error: Exception) -> str | None:
     if isinstance(error, app_commands.CommandNotFound | app_commands.CommandSignatureMismatch):
         return OUTDATED
     return None
-
-
-def answers_errors(
-    callback: Callable[[Any, discord.Interaction[Any]], Awaitable[None]],
-) -> Callable[[Any, discord.Interaction[Any]], Awaitable[None]]:
-    """For button callbacks, whose errors discord.py would only log: answer them as commands' errors are."""
-
-    @functools.wraps(callback)
-    async def guarded(item: Any, interaction: discord.Interaction[Any]) -> None:
-        try:
-            await callback(item, interaction)
-        except Exception as error:
-            await answer_error(interaction, error)
-
-    return guarded
 
 
 async def answer_error(interaction: discord.Interaction[Any], error: Exception) -> None:
