@@ -14,13 +14,12 @@ from typing import TYPE_CHECKING
 import discord
 from discord import app_commands
 
+from bot.lookups.options import Choices, episode_choices
 from bot.parties.service import Plan, codes
 from bot.times.zones import zone
 
 if TYPE_CHECKING:
     from bot.core.app import HeartBot
-
-Choices = list[app_commands.Choice[str | int | float]]  # what discord.py's Transformer.autocomplete returns
 
 
 def episode_range_choices(interaction: discord.Interaction[HeartBot], current: str) -> Choices:
@@ -28,7 +27,7 @@ def episode_range_choices(interaction: discord.Interaction[HeartBot], current: s
     index = interaction.client.lookups.index
     start, dash, rest = current.partition("-")
     if not dash:
-        return [app_commands.Choice(name=label, value=code) for label, code in index.episode_choices(current)]
+        return episode_choices(interaction, current)
     first = index.parse_code(start)
     if first is None:
         return []
