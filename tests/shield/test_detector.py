@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import tomllib
 from pathlib import Path
 
@@ -9,11 +10,13 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from bench.detector import chat
 from bot.canon import Canon, EpisodeCode
 from bot.canon.lexicon import WORD, Lexicon, LexiconError, fold, load_lexicon
 from bot.shield.detector import REFERENCE_RULE, SERVER_TERM_RULE, Detector, ServerTerm, Span
 from bot.spoilers import NOTHING_WATCHED, spoilered_parts, visible_text
 from bot.spoilers.markdown import ZWSP, tokens
+from tests import fan_corpus
 
 S1E8, S2E4, S2E5, S2E6 = EpisodeCode(1, 8), EpisodeCode(2, 4), EpisodeCode(2, 5), EpisodeCode(2, 6)
 
@@ -201,6 +204,7 @@ def test_a_plot_detail_is_found_with_its_episode_and_rule(detector: Detector) ->
         "charlie feinted in paris",
         "charlie passed out",
         "“charlie fainted” 💀",
+        "charlie_fainted_at_the_louvre",
     ],
 )
 def test_case_punctuation_quotes_emoji_and_typos_do_not_matter(detector: Detector, text: str) -> None:
@@ -326,6 +330,30 @@ def test_the_lexicon_is_compiled_once_however_often_it_is_loaded(canon: Canon, l
     assert with_terms is not shared  # a server's terms go on a copy: the shared lexicon is left as it was
     assert with_terms.rules[: len(shared.rules)] == shared.rules
     assert len(with_terms.rules) == len(shared.rules) + 1
+
+
+class _Everything:
+    """A prefilter that stops nothing: every message is read word by word and every rule tried."""
+
+    def matches(self, words: object) -> bool:
+        return True
+
+
+def test_the_prefilter_stops_only_messages_the_rules_would_not_catch(lexicon: Lexicon) -> None:
+    filtered = Detector(lexicon)
+    unfiltered = Detector(lexicon)
+    unfiltered.compiled = copy.copy(filtered.compiled)
+    unfiltered.compiled.prefilter = unfiltered.compiled.event_filter = _Everything()  # type: ignore[assignment]
+    corpus = tomllib.loads((Path(__file__).parents[1] / "data" / "shield_corpus.toml").read_text())
+    texts = [message["text"] for message in corpus["messages"]]
+    texts += [sentence.text for split in fan_corpus.SPLITS for sentence in fan_corpus.load(split)]
+    texts += chat(3000, seed=3)[0]
+    caught = 0
+    for text in texts:
+        found = filtered.find(text)
+        assert found == unfiltered.find(text), text
+        caught += bool(found)
+    assert 0.05 < caught / len(texts) < 0.95  # both kinds of message were read
 
 
 def test_a_misspelt_server_term_is_still_found(lexicon: Lexicon) -> None:

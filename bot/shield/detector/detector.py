@@ -1,8 +1,8 @@
 """The detector: which plot details a message reveals, and the message with just those hidden.
 
 Reading a message, step by step (each in its own module):
-1. Prefilter (rules.py). The folded message is searched once with the compiled lexicon's pattern, and
-   with a server's own terms' pattern; most chat stops here. Episode references are looked for only
+1. Prefilter (prefilter.py). The folded message's words are looked up in the compiled lexicon's word
+   filter, and in a server's own terms' filter; most chat stops here. Episode references are looked for only
    when the message also holds an event word (references.py).
 2. Words (reading.py): the message's plain words, each with the lexicon words it matches.
 3. Rules (matching.py): the rules triggered by those words, matched within their windows.
@@ -17,6 +17,7 @@ from collections.abc import Iterable
 from bot.canon.lexicon import Lexicon, fold
 from bot.canon.models import EpisodeCode
 from bot.shield.detector.matching import rule_spans
+from bot.shield.detector.prefilter import WORDS
 from bot.shield.detector.reading import read
 from bot.shield.detector.references import REFERENCE_START, reference_spans
 from bot.shield.detector.rules import CompiledLexicon, compiled
@@ -36,12 +37,11 @@ class Detector:
             return []
         lexicon = self.compiled
         folded = fold(text)
-        rules = lexicon.prefilter.search(folded) is not None or (
-            lexicon.term_filter is not None and lexicon.term_filter.search(folded) is not None
+        words = WORDS.findall(folded)
+        rules = lexicon.prefilter.matches(words) or (
+            lexicon.term_filter is not None and lexicon.term_filter.matches(words)
         )
-        if not rules and (
-            REFERENCE_START.search(folded) is None or lexicon.event_filter.search(folded) is None
-        ):
+        if not rules and (REFERENCE_START.search(folded) is None or not lexicon.event_filter.matches(words)):
             return []
         message = read(text, lexicon)
         spans = rule_spans(lexicon, message) if rules else []

@@ -1,19 +1,18 @@
 """The lexicon compiled for reading chat: numbered words, the rules over them, and the prefilter.
 
 A rule can only match where all its items occur, so each rule is indexed by its least common item, and
-one compiled pattern (a trie) holds the words and phrases of those items with their typos: a message,
-folded, is searched once, and most chat stops there. A server's own terms are added on top of a copy
-(`with_terms`), with a small pattern of their own: the copy shares the lexicon's tables and changes only
-what the terms add, so adding a term costs about what the term's own words do.
+one word filter (bot.shield.detector.prefilter) holds the words and phrases of those items with their
+typos: a message's folded words are looked up once, and most chat stops there. A server's own terms are
+added on top of a copy (`with_terms`), with a small filter of their own: the copy shares the lexicon's
+tables and changes only what the terms add, so adding a term costs about what the term's own words do.
 
-Compiling takes most of a second, so a lexicon is compiled once per process (`compiled`), however many
-detectors (one per server, with its terms) and readers are made from it.
+Compiling takes a few tenths of a second, so a lexicon is compiled once per process (`compiled`), however
+many detectors (one per server, with its terms) and readers are made from it.
 """
 
 from __future__ import annotations
 
 import copy
-import re
 import threading
 from collections.abc import Iterable, Iterator, Sequence, Set
 from dataclasses import dataclass
@@ -21,6 +20,7 @@ from itertools import product
 
 from bot.canon.lexicon import STEM, WORD, Lexicon, Phrase, fold
 from bot.canon.models import EpisodeCode
+from bot.shield.detector.prefilter import Entry, WordFilter
 from bot.shield.detector.spans import SERVER_TERM_RULE, ServerTerm
 
 # Never chosen as the word that lets a message past the prefilter when a phrase has a rarer one, and never
@@ -287,9 +287,9 @@ class CompiledLexicon:
         }
         spellings = self.spellings = self.slots.spellings()
         self.by_trigger: dict[int, list[int]] = {}
-        self.prefilter = _trie(self._index(range(len(self.rules)), spellings))
-        self.term_filter: re.Pattern[str] | None = None
-        self.event_filter = _trie(
+        self.prefilter = WordFilter(self._index(range(len(self.rules)), spellings))
+        self.term_filter: WordFilter | None = None
+        self.event_filter = WordFilter(
             entry
             for pattern in self.events.patterns
             for entry in _entries(pattern, spellings, self.slots.inflected)
@@ -341,15 +341,15 @@ class CompiledLexicon:
         extended.slots.add_typos(extended.slots.new_exact_keys(), self.keep_apart)
         extended.spellings = extended.slots.spellings_since_copy(self.spellings)
         entries = extended._index(range(len(self.rules), len(extended.rules)), extended.spellings)
-        extended.term_filter = _trie(entries)
+        extended.term_filter = WordFilter(entries)
         return extended
 
-    def _index(self, numbers: Iterable[int], spellings: _Spellings) -> set[str]:
+    def _index(self, numbers: Iterable[int], spellings: _Spellings) -> set[Entry]:
         """Index each rule by its rarest item; the prefilter entries that let a message reach it.
 
         `by_trigger`'s lists may be an original's (`with_terms`): a grown one is replaced, not changed.
         """
-        entries: set[str] = set()
+        entries: set[Entry] = set()
         triggers: dict[int, list[int]] = {}
         for number in numbers:
             rule = self.rules[number]
@@ -433,8 +433,8 @@ def _triggers(pattern: Pattern) -> set[int]:
     return {pattern.slots[pattern.rarest], pattern.joined} - {-1}
 
 
-def _entries(pattern: Pattern, spellings: _Spellings, inflected: Set[str] = frozenset()) -> Iterator[str]:
-    """The pattern's prefilter entries: every spelling of its words, in order, coded for `_trie`.
+def _entries(pattern: Pattern, spellings: _Spellings, inflected: Set[str] = frozenset()) -> Iterator[Entry]:
+    """The pattern's prefilter entries: every spelling of its words, in order.
 
     A phrase's words are written as listed (inflections are for single words), so that its entries do not
     multiply past `_MAX_ENTRIES`.
@@ -447,41 +447,9 @@ def _entries(pattern: Pattern, spellings: _Spellings, inflected: Set[str] = froz
         size *= len(choice)
     if size > _MAX_ENTRIES:  # one word (its spellings) stands for the phrase
         choices = [choices[pattern.rarest]]
-    for combination in product(*choices):
-        yield _SEPARATOR.join(word + (_ANY_REST if prefix else "") for word, prefix in combination[:-1]) + (
-            (_SEPARATOR if len(combination) > 1 else "")
-            + combination[-1][0]
-            + (_PREFIX_END if combination[-1][1] else _WORD_END)
-        )
+    yield from product(*choices)
     if pattern.joined >= 0:
-        yield from (word + _WORD_END for word, _ in spellings.get(pattern.joined, []))
-
-
-_WORD_END, _PREFIX_END, _SEPARATOR, _ANY_REST = "\0", "\1", "\2", "\3"
-_TRIE_CODES = {_WORD_END: r"\b", _SEPARATOR: r"[\W_]+", _ANY_REST: r"\w*"}
-
-
-def _trie(entries: Iterable[str]) -> re.Pattern[str]:
-    """One pattern for many words and phrases, factored into a trie so the engine branches once per letter.
-
-    Entries are coded: `_WORD_END` ends a whole word, `_PREFIX_END` a word beginning, `_SEPARATOR` stands
-    between two words, `_ANY_REST` finishes a word begun inside a phrase.
-    """
-    trie: dict[str, dict] = {}
-    for entry in entries:
-        node = trie
-        for char in entry:
-            node = node.setdefault(char, {})
-
-    def build(node: dict[str, dict]) -> str:
-        if _PREFIX_END in node:
-            return ""
-        branches = [
-            _TRIE_CODES.get(char, re.escape(char)) + build(child) for char, child in sorted(node.items())
-        ]
-        return branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
-
-    return re.compile(r"\b" + build(trie) if trie else r"(?!)")
+        yield from (((word, False),) for word, _ in spellings.get(pattern.joined, []))
 
 
 _COMPILED: dict[Lexicon, CompiledLexicon] = {}
