@@ -26,25 +26,31 @@ WHERE = (
 
 
 def build_and_install(place: Path) -> Path:
-    """A fresh virtual environment in `place` with the wheel built from this checkout installed in it (the
-    wheel's dependencies are borrowed from the test run's own environment, so nothing is downloaded)."""
+    """A fresh virtual environment in `place` with the wheel built from this checkout installed in it.
+
+    The build backend and the wheel's dependencies are the test run's own (borrowed from its environment),
+    so nothing is downloaded; the installer is the test run's pip, pointed at the new environment.
+    """
     # Built from a copy: setuptools leaves build/ in the source folder and reuses it, so a wheel built in
     # the checkout could carry files since deleted, and would litter it.
     source = place / "source"
     leave_out = shutil.ignore_patterns(".git", ".venv", "build", "*.egg-info", "__pycache__", ".*_cache")
     shutil.copytree(ROOT, source, ignore=leave_out)
+    pip = [sys.executable, "-m", "pip", "--disable-pip-version-check"]
     subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet", "-w", str(place), str(source)],
+        [*pip, "wheel", "--no-deps", "--no-build-isolation", "--quiet", "-w", str(place), str(source)],
         check=True,
         cwd=place,
         timeout=300,
     )
     [wheel] = place.glob("heartbot-*.whl")
     env = place / "env"
-    venv.create(env, with_pip=True)
+    venv.create(env)
     python = env / "bin" / "python"
     subprocess.run(
-        [str(python), "-m", "pip", "install", "--no-deps", "--quiet", str(wheel)], check=True, timeout=300
+        [*pip, "--python", str(python), "install", "--no-deps", "--quiet", str(wheel)],
+        check=True,
+        timeout=300,
     )
     return env
 
