@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+from bisect import bisect_left
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from datetime import datetime
@@ -75,6 +76,7 @@ class OpenApiSpec:
         ]
         self._validators: dict[tuple[str, str], Draft202012Validator] = {}
         self._checked: dict[tuple[str, str, str], list[str]] = {}  # (uri, pointer, body's shape) -> problems
+        self._shapes = _Shapes(document)
 
     @classmethod
     def load(cls, path: Path = SPEC_PATH) -> OpenApiSpec | None:
@@ -175,7 +177,7 @@ class OpenApiSpec:
     def _problems(self, uri: str, pointer: str, body: object) -> list[str]:
         """The problems of `body`, remembered by its shape: every test's bot syncs the same commands and
         sends much the same messages, and a full check of a large body takes a tenth of a second."""
-        key = (uri, pointer, _shape(body))
+        key = (uri, pointer, self._shapes.of(body))
         if key not in self._checked:
             if len(self._checked) >= _MAX_CHECKED:
                 self._checked.clear()
@@ -201,11 +203,57 @@ class OpenApiSpec:
         return problems
 
 
-def _shape(body: object) -> str:
-    """`body` as JSON with each snowflake-length string of digits (17 to 19, so a valid snowflake whatever
-    its digits) written as one of the same length: bodies that differ only in ids check alike."""
-    text = json.dumps(body, sort_keys=True, separators=(",", ":"), default=repr)
-    return _SNOWFLAKE_STRING.sub(lambda m: '"' + "1".ljust(len(m[0]) - 2, "0") + '"', text)
+class _Shapes:
+    """Bodies written so that those the description cannot tell apart are written alike, and check alike.
+
+    Snowflake-length strings of digits (17 to 19, valid whatever their digits) become one of the same
+    length. A string that no enum or const names and that no pattern could match (the description's two
+    want digits and a colour's '#') can only meet or fail a length limit: it becomes its length's place among
+    the description's `minLength`s and `maxLength`s; a valid time likewise.
+    """
+
+    def __init__(self, document: object) -> None:
+        lengths: set[int] = set()
+        self.pinned: set[str] = set()  # every string an enum or const names
+        stack = [document]
+        while stack:
+            node = stack.pop()
+            if isinstance(node, list):
+                stack.extend(node)
+            elif isinstance(node, dict):
+                for key, item in node.items():
+                    if key in ("minLength", "maxLength") and isinstance(item, int):
+                        lengths.add(item)
+                    elif key == "enum" and isinstance(item, list):
+                        self.pinned.update(value for value in item if isinstance(value, str))
+                    elif key == "const" and isinstance(item, str):
+                        self.pinned.add(item)
+                    elif isinstance(item, dict | list):
+                        stack.append(item)
+        self.lengths = sorted(lengths)
+
+    def of(self, body: object) -> str:
+        text = json.dumps(self._stand_in(body), sort_keys=True, separators=(",", ":"), default=repr)
+        return _SNOWFLAKE_STRING.sub(lambda m: '"' + "1".ljust(len(m[0]) - 2, "0") + '"', text)
+
+    def _stand_in(self, value: object) -> object:
+        if isinstance(value, str):
+            if value in self.pinned or value[:1] == "#":
+                return value
+            if not value[:1].isdigit():
+                return f"\0text {self._length(len(value))}"
+            if _is_date_time(value):
+                return f"\0time {self._length(len(value))}"
+            return value
+        if isinstance(value, dict):
+            return {key: self._stand_in(item) for key, item in value.items()}
+        if isinstance(value, list):
+            return [self._stand_in(item) for item in value]
+        return value
+
+    def _length(self, length: int) -> str:
+        """Lengths in one class meet and fail the same length limits."""
+        return f"={length}" if length in self.lengths else f"<{bisect_left(self.lengths, length)}"
 
 
 def _lenient_snowflakes(document: dict[str, Any]) -> dict[str, Any]:

@@ -148,6 +148,26 @@ def test_embed_title_length_names_the_field(spec: OpenApiSpec) -> None:
     assert len(problems[0]) < 100
 
 
+def test_bodies_alike_but_where_a_check_can_tell_are_each_checked(spec: OpenApiSpec) -> None:
+    # Checks are remembered by a body's shape: its texts by length, as the limits see them; names an enum
+    # lists, digits and times as they are.
+    route = f"/channels/{CHANNEL_ID}/messages"
+    for good, bad in [
+        ({"embeds": [{"title": "y" * 256}]}, {"embeds": [{"title": "z" * 257}]}),
+        (
+            {"content": "a", "allowed_mentions": {"parse": ["users"]}},
+            {"content": "b", "allowed_mentions": {"parse": ["userz"]}},
+        ),
+        (
+            {"embeds": [{"timestamp": "2026-12-02T13:10:29+00:00"}]},
+            {"embeds": [{"timestamp": "2026-13-02T13:10:29+00:00"}]},
+        ),
+        ({"embeds": [{"color": 5}]}, {"embeds": [{"color": "#5"}]}),
+    ]:
+        assert spec.request_problems("POST", route, good) == [], good
+        assert spec.request_problems("POST", route, bad) != [], bad
+
+
 def test_allowed_mentions_parse_values(spec: OpenApiSpec) -> None:
     body = {"content": "hi", "allowed_mentions": {"parse": ["channels"]}}
     problems = spec.request_problems("POST", f"/channels/{CHANNEL_ID}/messages", body)
