@@ -35,9 +35,6 @@ class WordFilter:
         self._seen: set[str] = set()
         self._starts: dict[str, tuple[_Rest, ...]] = {}
 
-    def __bool__(self) -> bool:
-        return bool(self._whole or self._begins)
-
     def matches(self, words: Sequence[str]) -> bool:
         """Whether the entries hold at some point of `words` (a folded message's words, in order)."""
         seen, starts = self._seen, self._starts  # another thread may start afresh: keep these
