@@ -19,10 +19,11 @@ from bot.core.timers import Timer
 from bot.core.tree import permission_names
 from bot.lookups.options import EpisodeOption
 from bot.shield.buttons import RestoreButton, SpoilerReveal
-from bot.shield.posts import NO_PINGS, ShieldPoster, missing_for_repost, server_channel
+from bot.shield.posts import ShieldPoster, missing_for_repost, server_channel
 from bot.shield.responses import ShieldResponses
 from bot.shield.service import PostedMessage
 from bot.shield.wrapping import FORGET_ORIGINAL, ON_REQUEST, ShieldWrapper
+from bot.ui.text import NO_PINGS
 
 if TYPE_CHECKING:
     from bot.core.app import HeartBot

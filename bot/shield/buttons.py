@@ -10,10 +10,10 @@ from typing import TYPE_CHECKING, Self
 import discord
 
 from bot.core.errors import UserFacingError
-from bot.shield.posts import NO_PINGS
 from bot.shield.restore import restore
 from bot.spoilers import describe_level
 from bot.ui.buttons import PersistentButton
+from bot.ui.text import NO_PINGS
 
 if TYPE_CHECKING:
     from bot.core.app import HeartBot

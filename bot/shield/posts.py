@@ -21,7 +21,7 @@ from bot.canon import EpisodeCode
 from bot.shield.repository import StoredWebhook
 from bot.shield.service import ShieldDecision
 from bot.spoilers import wrap
-from bot.ui.text import quote
+from bot.ui.text import NO_PINGS, quote
 
 if TYPE_CHECKING:
     from bot.core.app import HeartBot
@@ -33,7 +33,6 @@ REPOST_NEEDS = ("manage_webhooks", "manage_messages")
 # How long one message may take. discord.py retries a 5xx for about 25 seconds, all that time with the
 # spoiler still showing; past this the shield gives up on reposting and keeps the words elsewhere.
 SEND_DEADLINE = 5.0
-NO_PINGS = discord.AllowedMentions.none()
 SPOILER_SYNTAX = "`||like this||`"  # as code, so the reader sees the bars rather than a hidden box
 WORDS_QUOTED = 5
 # What a failed delivery raises: Discord's answer, a dropped connection, or no answer in time.

@@ -8,8 +8,9 @@ from typing import TYPE_CHECKING
 import discord
 
 from bot.core.errors import UserFacingError
-from bot.shield.posts import DELIVERY_ERRORS, NO_PINGS, ShieldPoster, describe_failure
+from bot.shield.posts import DELIVERY_ERRORS, ShieldPoster, describe_failure
 from bot.spoilers.split import split_text
+from bot.ui.text import NO_PINGS
 
 if TYPE_CHECKING:
     from bot.core.app import HeartBot

@@ -34,6 +34,7 @@ from typing import TYPE_CHECKING, Any, Self, TypeVar
 import discord
 
 from bot.ui.buttons import PersistentButton
+from bot.ui.text import NO_PINGS
 
 if TYPE_CHECKING:
     from bot.core.app import HeartBot
@@ -48,7 +49,6 @@ PAGE_LINE_ROOM = 24  # what "\n-# Page n of m" takes from the content, with room
 
 KIND = re.compile(r"[a-z][a-z0-9-]{0,19}")
 KEY = re.compile(r"[\w.-]{0,60}", re.ASCII)
-NO_PINGS = discord.AllowedMentions.none()
 OUTDATED = "Those page buttons are from an older version of me: run the command again for a fresh list."
 
 T = TypeVar("T")

@@ -1,11 +1,15 @@
-"""Small text helpers for answers that quote what a user typed."""
+"""Small text helpers for answers that quote what a user typed, and the mentions such answers allow."""
 
 from __future__ import annotations
 
 import re
 
+import discord
+
 _MARKDOWN = re.compile(r"([\\*_`~|>#\[\]()-])")
 _MENTION = re.compile(r"@(everyone|here)|<(@[!&]?|#)(\d+)>")
+# For anything that carries user text or names members: nobody is pinged who did not ask to be.
+NO_PINGS = discord.AllowedMentions.none()
 
 
 def escape(user_text: str) -> str:
