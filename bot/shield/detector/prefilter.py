@@ -4,8 +4,8 @@ An entry is a run of words, each either a whole word or a word beginning ("nic" 
 A message is split into its words once, as the detector reads them (letters and digits, after folding),
 and each distinct word is looked up once per process, since chat repeats its words: a message with no
 entry's first word in it is decided by two set operations. Building a filter from the lexicon's twenty
-thousand entries takes milliseconds, where one compiled regular expression holding them took seconds at
-every start.
+thousand entries takes tens of milliseconds; one regular expression holding them takes over a second to
+compile.
 """
 
 from __future__ import annotations
@@ -16,7 +16,8 @@ from collections.abc import Iterable, Sequence
 Entry = tuple[tuple[str, bool], ...]  # (word, True when any word it begins counts), in order
 _Rest = tuple[tuple[str, bool], ...]  # the words after an entry's first
 
-# The words of a folded message, as bot.canon.lexicon.WORD finds them (folding took the apostrophes out).
+# The words of a folded message, as bot.canon.lexicon.WORD finds them: folding took out the apostrophes and
+# combining marks WORD allows for, and this simpler pattern is about a third faster on every message.
 WORDS = re.compile(r"[^\W_]+")
 _SEEN_LIMIT = 50_000  # message words remembered, before starting afresh
 
