@@ -1,9 +1,18 @@
-"""One database-backed timer dispatcher: a single task sleeps until the earliest due timer, runs its
-handler, and only then marks it done.
+"""One database-backed timer dispatcher: a single task reads the timers that are due a page at a time,
+runs their handlers one after another in due order, and marks each done only after its handler succeeded.
 
 Earlier new timers wake it. Timers that fell due while the bot was down run at start-up, flagged late. A
-handler that fails is retried later with growing back-off, so a timer is never lost and never runs twice
-after it succeeded. The clock is injected, so the sandbox's `wait` drives it.
+handler that fails is retried later with growing back-off, so a timer is never lost. The clock is
+injected, so the sandbox's `wait` drives it.
+
+Handlers' results are written in batches (group commit): each write takes every result recorded since the
+write before it began, so a thousand quick handlers cost a few transactions, while a slow handler's result
+is written as soon as it is known, as before. The guarantee: a timer is marked done only after its handler
+succeeded, and runs again (late) after a restart if it was not; a `stop` writes every result before it
+returns, so nothing finished runs twice. Only a crash can repeat a finished timer: the ones whose result
+was not yet written, that is those that finished while the write before theirs was in flight (one at a
+time, as before, when handlers wait on Discord; up to a page of quick ones). Handlers must therefore
+tolerate running again, possibly after a later timer of theirs ran, as the party timers do.
 """
 
 from __future__ import annotations
@@ -23,6 +32,42 @@ log = logging.getLogger(__name__)
 # A handler gets the timer and whether it runs late (it fell due before the dispatcher started).
 Handler = Callable[[Timer, bool], Awaitable[None]]
 MAX_BACKOFF = timedelta(hours=1)
+PAGE = 100  # due timers read per query
+
+
+class Results:
+    """Handlers' results on their way to the database, many to a transaction."""
+
+    def __init__(self, repository: TimerRepository) -> None:
+        self._repository = repository
+        self._done: list[tuple[int, datetime]] = []
+        self._retries: list[tuple[int, datetime]] = []
+        self._writer: asyncio.Task[None] | None = None  # left set when a write failed: `written` raises it
+
+    def done(self, timer_id: int, at: datetime) -> None:
+        self._done.append((timer_id, at))
+        self._write_soon()
+
+    def retry(self, timer_id: int, at: datetime) -> None:
+        self._retries.append((timer_id, at))
+        self._write_soon()
+
+    def _write_soon(self) -> None:
+        if self._writer is None:
+            self._writer = asyncio.create_task(self._write(), name="timer-dispatcher-results")
+
+    async def _write(self) -> None:
+        while self._done or self._retries:
+            done, retries = self._done, self._retries
+            self._done, self._retries = [], []
+            await self._repository.settle(done, retries)
+        self._writer = None
+
+    async def written(self) -> None:
+        """Until every result recorded so far is in the database; raises what a write raised. A caller
+        cancelled meanwhile leaves the write running, for `stop` to wait on."""
+        if self._writer is not None:
+            await asyncio.shield(self._writer)
 
 
 class TimerDispatcher:
@@ -32,10 +77,15 @@ class TimerDispatcher:
         self._handlers: dict[str, Handler] = {}
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
+        self._results = Results(repository)
         self._started_at: datetime | None = None
         self._stopping = False
         self._resting = False  # the loop waits for a new timer, or for `_resting_until` when that is set
         self._resting_until: datetime | None = None
+        # Cancelled timers a page already read may hold (their cancel had not been written when it was
+        # read): skipped. Once written, a cancel is forgotten at the next page read, which sees it.
+        self._cancelled: set[int] = set()
+        self._cancels_written: set[int] = set()
 
     def register(self, event: str, handler: Handler) -> None:
         """Cogs register in cog_load; a timer whose handler is missing waits (and is retried) instead."""
@@ -50,7 +100,15 @@ class TimerDispatcher:
         return timer
 
     async def cancel(self, timer_id: int) -> None:
-        await self._repository.cancel(timer_id, self._clock.now())
+        """The timer never fires from now on, even if it is in the page being handled (unless its handler
+        is already running: that one finishes)."""
+        self._cancelled.add(timer_id)
+        try:
+            await self._repository.cancel(timer_id, self._clock.now())
+        except BaseException:
+            self._cancelled.discard(timer_id)
+            raise
+        self._cancels_written.add(timer_id)
         self._wake.set()
 
     @property
@@ -66,11 +124,13 @@ class TimerDispatcher:
     def start(self) -> None:
         if self._task is None:
             self._started_at = self._clock.now()
+            self._results = Results(self._repository)  # a failed write of an earlier run is not this one's
             self._task = asyncio.create_task(self._run(), name="timer-dispatcher")
             self._task.add_done_callback(self._stopped)
 
     async def stop(self, grace: float = 5.0) -> None:
-        """Let a timer being handled finish (and be marked done), then stop."""
+        """Let the timer being handled finish, write every result, then stop; the rest of its page waits
+        for the next start."""
         if self._task is None:
             return
         self._stopping = True
@@ -81,8 +141,10 @@ class TimerDispatcher:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
-        self._task = None
-        self._stopping = False
+            await self._results.written()  # what the cancelled page left being written
+        finally:
+            self._task = None
+            self._stopping = False
 
     @staticmethod
     def _stopped(task: asyncio.Task[None]) -> None:
@@ -92,6 +154,12 @@ class TimerDispatcher:
     async def _run(self) -> None:
         while not self._stopping:
             self._wake.clear()
+            self._cancelled -= self._cancels_written
+            self._cancels_written.clear()
+            page = await self._repository.due(self._clock.now(), PAGE)
+            if page:
+                await self._handle(page)
+                continue
             timer = await self._repository.earliest_pending()
             if timer is None:
                 self._resting, self._resting_until = True, None
@@ -99,9 +167,7 @@ class TimerDispatcher:
             elif timer.due_at > self._clock.now():
                 self._resting, self._resting_until = True, timer.due_at
                 await self._sleep_until(timer.due_at)
-            else:
-                await self._fire(timer)
-            self._resting = False
+            self._resting = False  # (or it fell due between the two reads: the next page has it)
 
     async def _sleep_until(self, when: datetime) -> None:
         """Until `when`, or until a new timer might be earlier."""
@@ -112,6 +178,18 @@ class TimerDispatcher:
         finally:
             for waiting in (sleeper, waker):
                 waiting.cancel()
+
+    async def _handle(self, page: list[Timer]) -> None:
+        """One after another, so a party's timers (or any two due together) keep their order. The page's
+        results are all written before the next page is read, which would otherwise hold them again."""
+        try:
+            for timer in page:
+                if self._stopping:
+                    break
+                if timer.id not in self._cancelled:
+                    await self._fire(timer)
+        finally:
+            await self._results.written()
 
     async def _fire(self, timer: Timer) -> None:
         now = self._clock.now()
@@ -124,6 +202,6 @@ class TimerDispatcher:
         except Exception:
             delay = min(timedelta(seconds=30) * 2**timer.attempts, MAX_BACKOFF)
             log.exception("Timer %s (%s) failed; retrying in %s", timer.id, timer.event, delay)
-            await self._repository.retry(timer.id, now + delay)
+            self._results.retry(timer.id, now + delay)
         else:
-            await self._repository.finish(timer.id, self._clock.now())
+            self._results.done(timer.id, self._clock.now())

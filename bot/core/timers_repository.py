@@ -1,8 +1,10 @@
-"""Timers in the database: created, found earliest-first, finished, retried."""
+"""Timers in the database: created, read in pages of those due (earliest first), their handlers' results
+recorded many at a time, cancelled."""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -66,6 +68,14 @@ class TimerRepository:
         )
         return _timer(row) if row else None
 
+    async def due(self, now: datetime, limit: int) -> list[Timer]:
+        """Up to `limit` unfinished timers due by `now`, in due order: one indexed query for a page."""
+        rows = await self._db.fetchall(
+            "SELECT * FROM timers WHERE done_us IS NULL AND due_us <= ? ORDER BY due_us, id LIMIT ?",
+            (to_us(now), limit),
+        )
+        return [_timer(row) for row in rows]
+
     async def get(self, timer_id: int) -> Timer | None:
         row = await self._db.fetchone("SELECT * FROM timers WHERE id = ?", (timer_id,))
         return _timer(row) if row else None
@@ -74,16 +84,25 @@ class TimerRepository:
         row = await self._db.fetchone("SELECT done_us FROM timers WHERE id = ?", (timer_id,))
         return row is not None and row["done_us"] is not None
 
-    async def finish(self, timer_id: int, at: datetime) -> None:
-        await self._db.execute("UPDATE timers SET done_us = ? WHERE id = ?", (to_us(at), timer_id))
-
-    async def retry(self, timer_id: int, at: datetime) -> None:
-        await self._db.execute(
-            "UPDATE timers SET due_us = ?, attempts = attempts + 1 WHERE id = ?", (to_us(at), timer_id)
-        )
+    async def settle(
+        self, done: Sequence[tuple[int, datetime]], retries: Sequence[tuple[int, datetime]] = ()
+    ) -> None:
+        """In one transaction: these timers done (at their time), those due again (at theirs) with one
+        more attempt counted. A timer already done, such as one cancelled meanwhile, stays as it is."""
+        async with self._db.transaction() as connection:
+            if done:
+                await connection.executemany(
+                    "UPDATE timers SET done_us = ? WHERE id = ? AND done_us IS NULL",
+                    [(to_us(at), timer_id) for timer_id, at in done],
+                )
+            if retries:
+                await connection.executemany(
+                    "UPDATE timers SET due_us = ?, attempts = attempts + 1 WHERE id = ? AND done_us IS NULL",
+                    [(to_us(at), timer_id) for timer_id, at in retries],
+                )
 
     async def cancel(self, timer_id: int, at: datetime) -> None:
-        await self.finish(timer_id, at)
+        await self.settle([(timer_id, at)])
 
     async def pending_count(self) -> int:
         row = await self._db.fetchone("SELECT COUNT(*) FROM timers WHERE done_us IS NULL")

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator
-from datetime import timedelta
+from collections.abc import AsyncIterator, Sequence
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -39,10 +39,15 @@ class Recorder:
 
 
 @pytest.fixture
-async def repository(tmp_path: Path) -> AsyncIterator[TimerRepository]:
+async def db(tmp_path: Path) -> AsyncIterator[Database]:
     async with await Database.open(tmp_path / "timers.db") as db:
         await db.migrate()
-        yield TimerRepository(db)
+        yield db
+
+
+@pytest.fixture
+def repository(db: Database) -> TimerRepository:
+    return TimerRepository(db)
 
 
 @pytest.fixture
@@ -162,3 +167,181 @@ async def test_naive_times_are_refused(repository: TimerRepository, clock: Virtu
     dispatcher = TimerDispatcher(repository, clock)
     with pytest.raises(ValueError, match="timezone-aware"):
         await dispatcher.schedule("reminder", clock.now().replace(tzinfo=None), name="naive")
+
+
+class Counting(TimerRepository):
+    """The real repository, counting the page reads and the writes of results the dispatcher makes."""
+
+    def __init__(self, db: Database) -> None:
+        super().__init__(db)
+        self.pages = 0
+        self.writes = 0
+
+    async def due(self, now: datetime, limit: int) -> list[Timer]:
+        self.pages += 1
+        return await super().due(now, limit)
+
+    async def settle(
+        self, done: Sequence[tuple[int, datetime]], retries: Sequence[tuple[int, datetime]] = ()
+    ) -> None:
+        self.writes += 1
+        await super().settle(done, retries)
+
+
+async def overdue(repository: TimerRepository, clock: VirtualClock, count: int) -> list[Timer]:
+    """`count` timers that fell due a minute apart, named 0, 1, ... in due order."""
+    start = clock.now() - timedelta(minutes=count)
+    return [
+        await repository.create("reminder", start + timedelta(minutes=i), {"name": str(i)}, clock.now())
+        for i in range(count)
+    ]
+
+
+class Gate:
+    """A handler that holds timer `held` until released, and records every timer it finished."""
+
+    def __init__(self, held: str) -> None:
+        self.held = held
+        self.reached = asyncio.Event()
+        self.release = asyncio.Event()
+        self.finished: list[str] = []
+
+    async def __call__(self, timer: Timer, late: bool) -> None:
+        if timer.payload["name"] == self.held:
+            self.reached.set()
+            await self.release.wait()
+        self.finished.append(timer.payload["name"])
+
+
+async def test_a_thousand_due_timers_are_each_handled_once_in_due_order(
+    repository: TimerRepository, clock: VirtualClock
+) -> None:
+    await overdue(repository, clock, 1000)
+    recorder = Recorder()
+    dispatcher = started(repository, clock, recorder)
+    await recorder.until(1000)
+    await drained(dispatcher)
+    await dispatcher.stop()
+    assert [name for name, _ in recorder.fired] == [str(i) for i in range(1000)]
+    assert await repository.pending_count() == 0
+
+
+async def test_due_timers_are_read_and_marked_done_in_batches(
+    db: Database, repository: TimerRepository, clock: VirtualClock
+) -> None:
+    await overdue(repository, clock, 1000)
+    counting = Counting(db)
+    recorder = Recorder()
+    dispatcher = started(counting, clock, recorder)
+    await recorder.until(1000)
+    await drained(dispatcher)
+    await dispatcher.stop()
+    assert counting.pages <= 11  # ten full pages, and the empty one that says nothing more is due
+    assert counting.writes <= 20  # not one per timer
+    assert await repository.pending_count() == 0
+
+
+async def test_a_failing_handler_in_a_batch_is_retried_alone_and_the_others_are_done(
+    repository: TimerRepository, clock: VirtualClock
+) -> None:
+    timers = await overdue(repository, clock, 5)
+    fired: list[str] = []
+
+    async def flaky_third(timer: Timer, late: bool) -> None:
+        if timer.payload["name"] == "2" and timer.attempts == 0:
+            raise RuntimeError("handler failed")
+        fired.append(timer.payload["name"])
+
+    dispatcher = TimerDispatcher(repository, clock)
+    dispatcher.register("reminder", flaky_third)
+    dispatcher.start()
+    await drained(dispatcher)
+    assert fired == ["0", "1", "3", "4"]
+    assert [await repository.is_done(t.id) for t in timers] == [True, True, False, True, True]
+    retried = await repository.get(timers[2].id)
+    assert retried is not None
+    assert retried.attempts == 1
+    clock.advance(timedelta(seconds=30))
+    await drained(dispatcher)
+    await dispatcher.stop()
+    assert fired == ["0", "1", "3", "4", "2"]
+    assert await repository.pending_count() == 0
+
+
+async def test_a_stop_in_the_middle_of_a_batch_neither_loses_nor_repeats_a_finished_timer(
+    repository: TimerRepository, clock: VirtualClock
+) -> None:
+    await overdue(repository, clock, 10)
+    gate = Gate(held="3")
+    dispatcher = TimerDispatcher(repository, clock)
+    dispatcher.register("reminder", gate)
+    dispatcher.start()
+    await gate.reached.wait()  # "3" is being handled when the bot goes down
+    stopping = asyncio.create_task(dispatcher.stop())
+    await asyncio.sleep(0)
+    gate.release.set()
+    await stopping
+    assert gate.finished == ["0", "1", "2", "3"]
+    assert await repository.pending_count() == 6
+    recorder = Recorder()
+    dispatcher = started(repository, clock, recorder)
+    await recorder.until(6)
+    await drained(dispatcher)
+    await dispatcher.stop()
+    assert [name for name, _ in recorder.fired] == ["4", "5", "6", "7", "8", "9"]
+    assert await repository.pending_count() == 0
+
+
+async def test_a_handler_cut_off_by_the_stop_grace_runs_again_and_the_finished_ones_do_not(
+    repository: TimerRepository, clock: VirtualClock
+) -> None:
+    await overdue(repository, clock, 5)
+    gate = Gate(held="2")  # never released: it outlasts the grace
+    dispatcher = TimerDispatcher(repository, clock)
+    dispatcher.register("reminder", gate)
+    dispatcher.start()
+    await gate.reached.wait()
+    await dispatcher.stop(grace=0.05)
+    assert gate.finished == ["0", "1"]
+    recorder = Recorder()
+    dispatcher = started(repository, clock, recorder)
+    await recorder.until(3)
+    await drained(dispatcher)
+    await dispatcher.stop()
+    assert [name for name, _ in recorder.fired] == ["2", "3", "4"]
+
+
+async def test_a_timer_cancelled_while_its_batch_is_handled_never_fires(
+    repository: TimerRepository, clock: VirtualClock
+) -> None:
+    timers = await overdue(repository, clock, 4)
+    gate = Gate(held="1")
+    dispatcher = TimerDispatcher(repository, clock)
+    dispatcher.register("reminder", gate)
+    dispatcher.start()
+    await gate.reached.wait()  # the page with all four was read before the cancel
+    await dispatcher.cancel(timers[2].id)
+    gate.release.set()
+    await drained(dispatcher)
+    await dispatcher.stop()
+    assert gate.finished == ["0", "1", "3"]
+    assert await repository.pending_count() == 0
+
+
+async def test_a_handler_can_cancel_a_later_timer_of_its_own_batch(
+    repository: TimerRepository, clock: VirtualClock
+) -> None:
+    timers = await overdue(repository, clock, 3)
+    fired: list[str] = []
+    dispatcher = TimerDispatcher(repository, clock)
+
+    async def first_cancels_the_last(timer: Timer, late: bool) -> None:
+        fired.append(timer.payload["name"])
+        if timer.id == timers[0].id:
+            await dispatcher.cancel(timers[2].id)
+
+    dispatcher.register("reminder", first_cancels_the_last)
+    dispatcher.start()
+    await drained(dispatcher)
+    await dispatcher.stop()
+    assert fired == ["0", "1"]
