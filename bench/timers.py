@@ -1,91 +1,166 @@
-"""The timer dispatcher under load, on a real SQLite file with a virtual clock.
+"""The timer dispatcher under load, on a real SQLite file with a virtual clock, against the dispatcher that
+handled timers one at a time (taken from git), interleaved.
 
-    python -m bench.timers [--upcoming 100000] [--burst 1000]
+    python -m bench.timers [--upcoming 100000] [--burst 1000] [--runs 5] [--baseline REV | --baseline ""]
 
-With --upcoming timers waiting (spread over the next year): the time from starting the dispatcher to
-handling the one timer already due, and the memory it allocates meanwhile (tracemalloc peak); then
---burst timers due in the same second: how long until all are handled. Targets: under 1 s, under 50 MB,
-and under 2 s.
+Each run starts each dispatcher, in turn (the order alternates), on its own copy of one database holding
+--upcoming timers (spread over the next year) and one already due: the time from start to handling that
+one, and the memory allocated meanwhile (tracemalloc peak); then --burst timers fall due in the same
+second: how long until all are handled (each exactly once, or the benchmark says so). Targets: under 1 s,
+under 50 MB, and the burst under 1 s.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import shutil
+import subprocess
+import sys
 import tempfile
 import time
 import tracemalloc
-from datetime import timedelta
+import types
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
+from unittest.mock import patch
 
+from bench.stats import spread
 from bot.core.clock import VirtualClock
 from bot.core.database import Database
 from bot.core.timers import TimerDispatcher
-from bot.core.timers_repository import Timer, TimerRepository, to_us
+from bot.core.timers_repository import TimerRepository, to_us
+
+ROOT = Path(__file__).resolve().parent.parent
+ONE_AT_A_TIME = "d9cead147f261437694f91d7f33e1d7425016421"  # the last commit before timers were batched
+INSERT = "INSERT INTO timers (event, due_us, payload, created_us) VALUES (?, ?, ?, ?)"
 
 
-async def fill(db: Database, clock: VirtualClock, count: int) -> None:
-    now = clock.now()
-    rows = [
-        ("party_reminder", to_us(now + timedelta(minutes=10 + i * 5)), f'{{"party": {i}}}', to_us(now))
-        for i in range(count)
-    ]
-    async with db.transaction() as connection:
-        await connection.executemany(
-            "INSERT INTO timers (event, due_us, payload, created_us) VALUES (?, ?, ?, ?)", rows
+@dataclass(frozen=True)
+class Variant:
+    name: str
+    repository: Callable[[Database], Any]
+    dispatcher: Callable[[Any, VirtualClock], Any]
+
+
+@dataclass(frozen=True)
+class Figures:
+    first_ms: float
+    peak_mb: float
+    burst_ms: float
+
+
+def from_git(revision: str) -> Variant:
+    """The dispatcher and its repository as they were at `revision`, loaded from git under other names."""
+
+    def load(path: str, name: str) -> types.ModuleType:
+        shown = subprocess.run(
+            ["git", "show", f"{revision}:{path}"], cwd=ROOT, capture_output=True, text=True, check=True
         )
+        module = types.ModuleType(name)
+        sys.modules[name] = module  # dataclasses look their class's module up
+        exec(compile(shown.stdout, f"{revision[:7]}:{path}", "exec"), module.__dict__)
+        return module
+
+    repository = load("bot/core/timers_repository.py", "bench.baseline_timers_repository")
+    with patch.dict(sys.modules, {"bot.core.timers_repository": repository}):
+        timers = load("bot/core/timers.py", "bench.baseline_timers")
+    return Variant(f"one at a time ({revision[:7]})", repository.TimerRepository, timers.TimerDispatcher)
 
 
-async def main(upcoming: int, burst: int) -> None:
-    clock = VirtualClock()
-    handled: list[Timer] = []
+async def template(path: Path, upcoming: int, burst: int) -> datetime:
+    """The database every run copies: one timer due now, `burst` due together tomorrow, and `upcoming`
+    spread over the year after. Returns when the burst falls due."""
+    now = datetime.now(UTC)
+    tomorrow = now + timedelta(days=1)
+
+    def row(due: datetime, party: int) -> tuple[str, int, str, int]:
+        return ("party_reminder", to_us(due), f'{{"party": {party}}}', to_us(now))
+
+    rows = [row(now, -1)]
+    rows += [row(tomorrow, i) for i in range(burst)]
+    rows += [row(tomorrow + timedelta(days=1, minutes=i * 5), burst + i) for i in range(upcoming)]
+    async with await Database.open(path) as db:
+        await db.migrate()
+        async with db.transaction() as connection:
+            await connection.executemany(INSERT, rows)
+    return tomorrow
+
+
+async def measure(variant: Variant, path: Path, burst_due: datetime, burst: int) -> Figures:
+    handled: list[int] = []
     done = asyncio.Event()
-    target = 0
+    target = 1
 
-    async def handler(timer: Timer, late: bool) -> None:
-        handled.append(timer)
+    async def handler(timer: Any, late: bool) -> None:
+        handled.append(timer.id)
         if len(handled) >= target:
             done.set()
 
+    clock = VirtualClock()
+    async with await Database.open(path) as db:
+        dispatcher = variant.dispatcher(variant.repository(db), clock)
+        dispatcher.register("party_reminder", handler)
+        tracemalloc.start()
+        started = time.perf_counter()
+        dispatcher.start()
+        await asyncio.wait_for(done.wait(), 30)
+        first = time.perf_counter() - started
+        _, peak = tracemalloc.get_traced_memory()
+        tracemalloc.stop()
+
+        handled.clear()
+        done.clear()
+        target = burst
+        started = time.perf_counter()
+        clock.advance(burst_due - clock.now())
+        await asyncio.wait_for(done.wait(), 60)
+        all_due = time.perf_counter() - started
+        await dispatcher.stop()
+    if sorted(handled) != list(range(2, burst + 2)):  # the burst's ids, each once
+        raise SystemExit(f"{variant.name}: {len(set(handled))} of {burst} handled, {len(handled)} times")
+    return Figures(first * 1000, peak / 1e6, all_due * 1000)
+
+
+async def main(upcoming: int, burst: int, runs: int, baseline: str) -> None:
+    variants = [Variant("batched", TimerRepository, TimerDispatcher)]
+    if baseline:
+        variants.insert(0, from_git(baseline))
+    figures: dict[str, list[Figures]] = {v.name: [] for v in variants}
     with tempfile.TemporaryDirectory() as scratch:
-        async with await Database.open(Path(scratch) / "timers.db") as db:
-            await db.migrate()
-            await fill(db, clock, upcoming)
-            repository = TimerRepository(db)
-            await repository.create("party_reminder", clock.now(), {"party": -1}, clock.now())
-            dispatcher = TimerDispatcher(repository, clock)
-            dispatcher.register("party_reminder", handler)
+        original = Path(scratch) / "template.db"
+        burst_due = await template(original, upcoming, burst)
+        for run in range(runs):
+            for variant in variants if run % 2 == 0 else variants[::-1]:
+                copy = Path(scratch) / f"run{run}.db"
+                shutil.copyfile(original, copy)
+                figures[variant.name].append(await measure(variant, copy, burst_due, burst))
+                copy.unlink()
 
-            target = 1
-            tracemalloc.start()
-            started = time.perf_counter()
-            dispatcher.start()
-            await asyncio.wait_for(done.wait(), 30)
-            first = time.perf_counter() - started
-            _, peak = tracemalloc.get_traced_memory()
-            tracemalloc.stop()
-
-            due = clock.now() + timedelta(minutes=1)
-            for i in range(burst):
-                await repository.create("party_reminder", due, {"party": 10_000_000 + i}, clock.now())
-            handled.clear()
-            done.clear()
-            target = burst
-            started = time.perf_counter()
-            clock.advance(timedelta(minutes=1))
-            await asyncio.wait_for(done.wait(), 60)
-            all_due = time.perf_counter() - started
-            await dispatcher.stop()
-    print(
-        f"{upcoming:,} upcoming timers: first due timer handled {first * 1000:.0f} ms after start, "
-        f"dispatcher memory peak {peak / 1e6:.1f} MB, one dispatcher task"
-    )
-    print(f"{burst:,} timers due in the same second: all handled in {all_due * 1000:.0f} ms")
+    print(f"{runs} runs, interleaved; min / median / max")
+    for name, measured in figures.items():
+        print(
+            f"{name}: {upcoming:,} upcoming timers: first due timer handled "
+            f"{spread((f.first_ms for f in measured), ',.1f')} ms after start, dispatcher memory peak "
+            f"{spread((f.peak_mb for f in measured), '.1f')} MB, one dispatcher task"
+        )
+        print(f"{name}: {burst:,} due at once: all handled in {spread(f.burst_ms for f in measured)} ms")
+    if baseline:
+        old, new = (figures[v.name] for v in variants)
+        ratios = [n.burst_ms / o.burst_ms for o, n in zip(old, new, strict=True)]
+        print(f"batched / one at a time, same run: {spread(ratios, '.2f')}")
 
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--upcoming", type=int, default=100_000)
     parser.add_argument("--burst", type=int, default=1000)
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument(
+        "--baseline", default=ONE_AT_A_TIME, help='the git revision to compare against; "" for none'
+    )
     arguments = parser.parse_args()
-    asyncio.run(main(arguments.upcoming, arguments.burst))
+    asyncio.run(main(arguments.upcoming, arguments.burst, arguments.runs, arguments.baseline))
