@@ -14,14 +14,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from bot.canon.lexicon import Lexicon, fold
+from bot.canon.lexicon import Lexicon
 from bot.canon.models import EpisodeCode
 from bot.shield.detector.matching import rule_spans
-from bot.shield.detector.prefilter import WORDS
 from bot.shield.detector.reading import read
-from bot.shield.detector.references import REFERENCE_START, reference_spans
+from bot.shield.detector.references import may_refer, reference_spans
 from bot.shield.detector.rules import CompiledLexicon, compiled
 from bot.shield.detector.spans import ServerTerm, Span
+from bot.shield.detector.words import folded_words
 from bot.shield.detector.wrapping import wrap_spans
 
 
@@ -36,12 +36,11 @@ class Detector:
         if not text:
             return []
         lexicon = self.compiled
-        folded = fold(text)
-        words = WORDS.findall(folded)
+        words, folded = folded_words(text)
         rules = lexicon.prefilter.matches(words) or (
             lexicon.term_filter is not None and lexicon.term_filter.matches(words)
         )
-        if not rules and (REFERENCE_START.search(folded) is None or not lexicon.event_filter.matches(words)):
+        if not rules and (not may_refer(text, words, folded) or not lexicon.event_filter.matches(words)):
             return []
         message = read(text, lexicon)
         spans = rule_spans(lexicon, message) if rules else []

@@ -22,6 +22,45 @@ WORDS = re.compile(r"[^\W_]+")
 _SEEN_LIMIT = 50_000  # message words remembered, before starting afresh
 
 
+class _Node:
+    """What may follow a message word that entries start with: a trie of the entries' other words."""
+
+    __slots__ = ("begins", "end", "exact")
+
+    def __init__(self) -> None:
+        self.end = False  # an entry ends here: the words so far are enough
+        self.exact: dict[str, _Node] = {}
+        self.begins: list[tuple[str, _Node]] = []  # (a word beginning, the node after a word it begins)
+
+    def add(self, rest: _Rest) -> None:
+        node = self
+        for word, begins in rest:
+            if node.end:
+                return  # a shorter entry already holds wherever this one does
+            if begins:
+                child = next((found for prefix, found in node.begins if prefix == word), None)
+                if child is None:
+                    child = _Node()
+                    node.begins.append((word, child))
+            else:
+                child = node.exact.setdefault(word, _Node())
+            node = child
+        node.end = True
+        node.exact, node.begins = {}, []
+
+    def holds(self, words: Sequence[str], start: int) -> bool:
+        """Whether some entry's rest is the words from `start` on."""
+        if self.end:
+            return True
+        if start >= len(words):
+            return False
+        word = words[start]
+        child = self.exact.get(word)
+        if child is not None and child.holds(words, start + 1):
+            return True
+        return any(word.startswith(prefix) and child.holds(words, start + 1) for prefix, child in self.begins)
+
+
 class WordFilter:
     """Whether a message's words hold one of the entries (`matches`). Safe to share between threads."""
 
@@ -32,9 +71,20 @@ class WordFilter:
             (word, begins), rest = entry[0], entry[1:]
             (self._begins if begins else self._whole).setdefault(word, set()).add(rest)
         self._lengths = tuple(sorted({len(word) for word in self._begins}))
-        # Message words already looked up, and those an entry starts with (with what must follow them).
+        self._forget()
+
+    def _forget(self) -> None:
+        # Message words already looked up, and those an entry starts with (with what may follow them).
         self._seen: set[str] = set()
-        self._starts: dict[str, tuple[_Rest, ...]] = {}
+        self._starts: dict[str, _Node] = {}
+
+    def __getstate__(self) -> dict[str, object]:
+        """Pickled without the words it has seen (bot.shield.detector.rules keeps compiled lexicons)."""
+        return {"_whole": self._whole, "_begins": self._begins, "_lengths": self._lengths}
+
+    def __setstate__(self, state: dict[str, object]) -> None:
+        self.__dict__.update(state)
+        self._forget()
 
     def matches(self, words: Sequence[str]) -> bool:
         """Whether the entries hold at some point of `words` (a folded message's words, in order)."""
@@ -44,14 +94,14 @@ class WordFilter:
         if starts.keys().isdisjoint(words):
             return False
         for index, word in enumerate(words):
-            for rest in starts.get(word, ()):
-                if _follows(words, index + 1, rest):
-                    return True
+            node = starts.get(word)
+            if node is not None and node.holds(words, index + 1):
+                return True
         return False
 
-    def _learn(self, words: Iterable[str], seen: set[str], starts: dict[str, tuple[_Rest, ...]]) -> None:
+    def _learn(self, words: Iterable[str], seen: set[str], starts: dict[str, _Node]) -> None:
         if len(seen) > _SEEN_LIMIT:
-            self._seen, self._starts = set(), {}
+            self._forget()
         for word in set(words) - seen:
             rests = set(self._whole.get(word, ()))
             for length in self._lengths:
@@ -59,15 +109,8 @@ class WordFilter:
                     break
                 rests.update(self._begins.get(word[:length], ()))
             if rests:
-                starts[word] = tuple(sorted(rests, key=len))  # a lone word, the commonest entry, first
+                node = _Node()
+                for rest in sorted(rests, key=len):  # the shortest first: it makes longer ones needless
+                    node.add(rest)
+                starts[word] = node
             seen.add(word)
-
-
-def _follows(words: Sequence[str], start: int, rest: _Rest) -> bool:
-    if start + len(rest) > len(words):
-        return False
-    for offset, (wanted, begins) in enumerate(rest):
-        word = words[start + offset]
-        if word != wanted and not (begins and word.startswith(wanted)):
-            return False
-    return True

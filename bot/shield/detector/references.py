@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Sequence
 
+from bot.canon.lexicon import fold
 from bot.canon.models import EpisodeCode
 from bot.shield.detector.matching import Occurrence, Sorted, item_occurrences, nearest
 from bot.shield.detector.reading import Message
@@ -26,6 +27,18 @@ _EPISODE_KEY = re.compile(r"e(?:p)?(\d{1,2})")
 REFERENCE_START = re.compile(
     r"\b(?:s\d{1,2}(?:ep?\d{1,2})?|\d{1,2}x\d{1,2}|season|series|szn|s|episodes?|eps?)\b"
 )
+
+
+def may_refer(text: str, words: Sequence[str], folded: str | None) -> bool:
+    """Whether an episode reference may start in the message (its folded words, and its folded text when
+    bot.shield.detector.words folded it whole).
+
+    The words joined by spaces have the same word boundaries as the folded text but where it has an
+    underscore (a word character to `\\b`), so the folded text is searched then.
+    """
+    if folded is None:
+        folded = fold(text) if "_" in text else " ".join(words)
+    return REFERENCE_START.search(folded) is not None
 
 
 def reference_spans(lexicon: CompiledLexicon, message: Message) -> list[Span]:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import copy
 import threading
+from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence, Set
 from dataclasses import dataclass
 from itertools import product
@@ -57,7 +58,7 @@ class Pattern:
 @dataclass(frozen=True, slots=True)
 class Item:
     patterns: tuple[Pattern, ...]
-    by_slot: dict[int, tuple[Pattern, ...]]  # a pattern's rarest word (or joined form) -> the pattern
+    by_slot: dict[int, tuple[Pattern, ...]]  # the word a pattern is looked up by (or joined form) -> it
     evidence: bool
     slots: frozenset[int]  # the keys of by_slot: the item cannot occur without one of them
 
@@ -380,8 +381,9 @@ class CompiledLexicon:
     def _item(self, phrases: Iterable[Phrase], *, evidence: bool) -> Item:
         patterns = tuple(self._pattern(phrase) for phrase in phrases)
         by_slot: dict[int, list[Pattern]] = {}
+        shared = Counter(slot for pattern in patterns for slot in set(pattern.slots))
         for pattern in patterns:
-            for slot in _triggers(pattern):
+            for slot in _looked_up_by(pattern, shared):
                 by_slot.setdefault(slot, []).append(pattern)
         return Item(
             patterns, {slot: tuple(found) for slot, found in by_slot.items()}, evidence, frozenset(by_slot)
@@ -426,6 +428,19 @@ def _rarest(words: Sequence[str], names: frozenset[str], frequent: frozenset[str
         return word not in _COMMON and word not in frequent, word not in names, len(word), -index
 
     return max(range(len(words)), key=rarity)
+
+
+def _looked_up_by(pattern: Pattern, shared: Counter[int]) -> set[int]:
+    """Slots one of which every occurrence of the pattern has: the word of it that the fewest of its item's
+    patterns share (its rarest, of those), or its joined form.
+
+    "{charlie} would like to tell {nick} that he loves him" expands to hundreds of patterns whose rarest
+    word is "tell": looked up by that, every message saying "tell" would have all of them tried.
+    """
+    chosen = min(
+        range(len(pattern.slots)), key=lambda index: (shared[pattern.slots[index]], index != pattern.rarest)
+    )
+    return {pattern.slots[chosen], pattern.joined} - {-1}
 
 
 def _triggers(pattern: Pattern) -> set[int]:
