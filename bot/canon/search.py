@@ -44,6 +44,15 @@ class CanonIndex:
             for character in canon.characters
             for name in dict.fromkeys((character.name, character.actor, *character.aliases))
         ]
+        self._exact: dict[str, list[str]] = {}  # every way to name a character exactly, casefolded: their ids
+        for character in canon.characters:
+            for name in (character.id, character.name, character.actor, *character.aliases):
+                ids = self._exact.setdefault(name.casefold(), [])
+                if character.id not in ids:
+                    ids.append(character.id)
+        # Per reader level, and per set of characters searched among: few of either exist (one per episode).
+        self._known: dict[EpisodeCode, frozenset[str]] = {}
+        self._names_among: dict[frozenset[str] | None, tuple[list[str], list[str]]] = {}
 
     # -- episodes ------------------------------------------------------------------------------------
 
@@ -107,21 +116,24 @@ class CanonIndex:
 
     # -- characters ----------------------------------------------------------------------------------
 
-    def known_at(self, level: EpisodeCode) -> set[str]:
+    def known_at(self, level: EpisodeCode) -> frozenset[str]:
         """Ids of the characters a reader at `level` may be told about: those met, and the announced cast."""
-        return {c.id for c in self.canon.characters if c.first_appearance <= level or c.id in self._public}
+        known = self._known.get(level)
+        if known is None:
+            known = self._known[level] = frozenset(
+                c.id for c in self.canon.characters if c.first_appearance <= level or c.id in self._public
+            )
+        return known
 
     def character(self, query: str, *, visible_at: EpisodeCode) -> Character:
         """The character named (or played by the actor named), among those the reader has met by
         `visible_at` or that were announced. Anyone else is answered exactly as a name the show does not
         have, so typing an actor's name never confirms a surprise appearance."""
         text = _clean(query, "a character or actor", "Charlie or Joe Locke")
-        wanted = text.casefold()
         met = self.known_at(visible_at)
-        for character in self.canon.characters:
-            names = (character.id, character.name, character.actor, *character.aliases)
-            if character.id in met and wanted in (name.casefold() for name in names):
-                return character
+        for character_id in self._exact.get(text.casefold(), ()):
+            if character_id in met:
+                return self._characters[character_id]
         best = self._rank_characters(text, among=met, limit=1, cutoff=85)
         if best:
             return self._characters[best[0]]
@@ -136,23 +148,29 @@ class CanonIndex:
         met = [c for c in self.canon.characters if c.id in known]
         text = " ".join(typed.split())[:MAX_QUERY]
         if text:
-            ranked = self._rank_characters(text, among={c.id for c in met}, limit=MAX_CHOICES, cutoff=50)
+            ranked = self._rank_characters(text, among=known, limit=MAX_CHOICES, cutoff=50)
             met = [self._characters[cid] for cid in ranked]
         return [(f"{c.name} ({c.actor})", c.id) for c in met[:MAX_CHOICES]]
 
     def _rank_characters(
-        self, text: str, *, among: set[str] | None = None, limit: int, cutoff: float = 40
+        self, text: str, *, among: frozenset[str] | None = None, limit: int, cutoff: float = 40
     ) -> list[str]:
         """Ids of the characters best matching `text` by any of their names, best first, each once."""
-        names = [(key, cid) for key, cid in self._character_names if among is None or cid in among]
-        ranked = process.extract(
-            utils.default_process(text),
-            [key for key, _ in names],
-            scorer=fuzz.WRatio,
-            limit=None,
-            score_cutoff=cutoff,
-        )
-        return list(dict.fromkeys(names[index][1] for _, _, index in ranked))[:limit]
+        keys, ids = self._names_of(among)
+        query = utils.default_process(text)
+        if limit == 1:  # the best alone: extractOne stops early, and breaks ties as extract does (first)
+            best = process.extractOne(query, keys, scorer=fuzz.WRatio, score_cutoff=cutoff)
+            return [ids[best[2]]] if best is not None else []
+        ranked = process.extract(query, keys, scorer=fuzz.WRatio, limit=None, score_cutoff=cutoff)
+        return list(dict.fromkeys(ids[index] for _, _, index in ranked))[:limit]
+
+    def _names_of(self, among: frozenset[str] | None) -> tuple[list[str], list[str]]:
+        """The searchable names of the characters `among` (everyone for None), and whose each one is."""
+        found = self._names_among.get(among)
+        if found is None:
+            names = [(key, cid) for key, cid in self._character_names if among is None or cid in among]
+            found = self._names_among[among] = ([key for key, _ in names], [cid for _, cid in names])
+        return found
 
     # -- suggestions ---------------------------------------------------------------------------------
 
