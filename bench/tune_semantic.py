@@ -25,6 +25,7 @@ from pathlib import Path
 
 from bot.canon import EpisodeCode, load_canon
 from bot.canon.lexicon import load_lexicon
+from bot.core.cache import cache_dir
 from bot.shield.detector import Detector, Span
 from bot.shield.semantic.bank import load_bank
 
@@ -105,7 +106,7 @@ def main(argv: Sequence[str] | None = None) -> None:
 
     canon = load_canon()
     detector = Detector(load_lexicon(canon))
-    reader = semantic.load_semantic_reader(load_bank(canon), cache_dir=semantic.default_cache_dir())
+    reader = semantic.load_semantic_reader(load_bank(canon), cache_dir=cache_dir())
     print(
         f"{args.file.name}: {len(labelled)} sentences (confidence {args.min_confidence} or higher), "
         f"{sum(item.reveals is not None for item in labelled)} spoilers; current thresholds "

@@ -365,8 +365,8 @@ class Config(commands.GroupCog, group_name="config"):
         channel_id = (await self.bot.shield.settings(guild.id)).log_channel_id
         return channel_id is not None and guild.get_channel(channel_id) is not None
 
-    def _readers_line(self) -> str:
-        reader = self.bot.shield.reader
+    async def _readers_line(self) -> str:
+        reader = await self.bot.shield.reader()
         if reader.semantic is not None:
             return "Shield readers: the lexicon and the semantic reader"
         return f"Shield readers: the lexicon alone; the semantic reader is {reader.semantic_missing}"
@@ -384,7 +384,7 @@ class Config(commands.GroupCog, group_name="config"):
         lines += wrap_fallbacks(
             guild, [cid for cid, mode in shield.channels.items() if mode is ShieldMode.WRAP]
         )
-        lines.append(self._readers_line())
+        lines.append(await self._readers_line())
         lines.append(
             f"Shield log channel: {f'<#{shield.log_channel_id}>' if shield.log_channel_id else 'none'}"
         )

@@ -85,7 +85,7 @@ class HeartBot(commands.Bot):
         sync_on_start: bool = True,
         clock: Clock | None = None,
         lexicon: Lexicon | None = None,
-        shield_reader: ShieldReader | None = None,
+        shield_reader: ShieldReader | asyncio.Future[ShieldReader] | None = None,
         **options: Any,
     ) -> None:
         quiet_voice_warnings()
@@ -130,8 +130,10 @@ class HeartBot(commands.Bot):
         lexicon = self._lexicon or load_lexicon(self.canon)
         reader = self._shield_reader
         if reader is None:
-            # Loading the semantic reader's model reads files for a moment: not on the event loop.
-            reader = await asyncio.to_thread(load_shield_reader, lexicon, self.settings, canon=self.canon)
+            # The semantic reader's model takes a while to load: in a thread, while the bot connects.
+            reader = asyncio.ensure_future(
+                asyncio.to_thread(load_shield_reader, lexicon, self.settings, canon=self.canon)
+            )
         self.shield = ShieldService(ShieldRepository(self.db), lexicon, reader, self.spoiler_levels)
         self.privacy = PrivacyService(self.db, self.progress, self.shield, self.timezones, self.parties)
         await self.load_extensions()  # cogs register their timer handlers as they load

@@ -97,10 +97,12 @@ class RunningBot:
             shield_semantic=self.shield_semantic,
         )
         self.options.setdefault("guild_ready_timeout", 0.05)
-        if "shield_reader" not in self.options:  # ... and one shield reader, loaded once per process
-            self.options["shield_reader"] = await asyncio.to_thread(
+        if "shield_reader" not in self.options:  # ... and one shield reader, loaded once per process,
+            # beside the rest of the start, as the bot loads its own
+            loading = asyncio.to_thread(
                 shield_reader_for, self.canon, self.options["lexicon"], self.shield_semantic
             )
+            self.options["shield_reader"] = asyncio.ensure_future(loading)
         bot = HeartBot(
             settings=settings, db=self._db, canon=self.canon, clock=self.sandbox.clock, **self.options
         )

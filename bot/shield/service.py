@@ -101,13 +101,14 @@ async def _read(reader: ShieldReader, text: str, call: Callable[[], T]) -> T:
 
 
 class ShieldService:
-    """`reader` reads every message: the lexicon's detector, with the semantic reader when it runs."""
+    """`reader` reads every message: the lexicon's detector, with the semantic reader when it runs. It may
+    still be loading (its model loads beside the bot's connection at start-up): what reads waits for it."""
 
     def __init__(
         self,
         repository: ShieldRepository,
         lexicon: Lexicon,
-        reader: ShieldReader,
+        reader: ShieldReader | asyncio.Future[ShieldReader],
         levels: SpoilerLevelService,
     ) -> None:
         self._repository = repository
@@ -115,7 +116,13 @@ class ShieldService:
         self._levels = levels
         self._settings: dict[int, GuildShield] = {}
         self._detectors: dict[int, ShieldReader] = {}  # per server: the lexicon plus the server's own terms
-        self.reader = reader
+        self._reader = reader
+
+    async def reader(self) -> ShieldReader:
+        """The shared reader, once it is loaded."""
+        if isinstance(self._reader, asyncio.Future):
+            self._reader = await self._reader
+        return self._reader
 
     async def settings(self, guild_id: int) -> GuildShield:
         if guild_id not in self._settings:
@@ -130,13 +137,12 @@ class ShieldService:
         """The server's reader: the shared one, with a detector that also knows the server's terms."""
         if guild_id not in self._detectors:
             terms = (await self.settings(guild_id)).terms
-            self._detectors[guild_id] = (
-                self.reader.with_detector(
+            reader = await self.reader()
+            if terms:
+                reader = reader.with_detector(
                     Detector(self._lexicon, [ServerTerm(t.phrase, t.reveals) for t in terms])
                 )
-                if terms
-                else self.reader
-            )
+            self._detectors[guild_id] = reader
         return self._detectors[guild_id]
 
     async def mode(self, guild_id: int, channel_id: int, parent_id: int | None = None) -> ShieldMode:

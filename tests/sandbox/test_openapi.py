@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import json
 from pathlib import Path
 from typing import Any
 
@@ -83,6 +84,20 @@ def test_loads_from_beside_the_project(spec: OpenApiSpec) -> None:
 
 def test_load_without_the_file_gives_none(tmp_path: Path) -> None:
     assert OpenApiSpec.load(tmp_path / "openapi.json") is None
+
+
+def test_a_check_is_kept_for_the_next_process_and_one_damaged_is_made_again(tmp_path: Path) -> None:
+    document = json.loads(SPEC_PATH.read_text(encoding="utf-8"))
+    path, body = f"/channels/{CHANNEL_ID}/messages", {"embeds": {"title": "x"}}
+    problems = OpenApiSpec(document, kept_in=tmp_path).request_problems("POST", path, body)
+    [kept] = tmp_path.iterdir()
+    assert json.loads(kept.read_text(encoding="utf-8")) == problems
+    kept.write_text('["as an earlier process found"]', encoding="utf-8")
+    later = OpenApiSpec(document, kept_in=tmp_path)
+    assert later.request_problems("POST", path, body) == ["as an earlier process found"]
+    kept.write_text("[not json", encoding="utf-8")
+    assert OpenApiSpec(document, kept_in=tmp_path).request_problems("POST", path, body) == problems
+    assert json.loads(kept.read_text(encoding="utf-8")) == problems
 
 
 @pytest.mark.parametrize(

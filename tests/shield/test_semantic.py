@@ -18,6 +18,7 @@ import pytest
 
 from bot.canon import Canon, EpisodeCode
 from bot.canon.lexicon import Lexicon, load_lexicon
+from bot.core.cache import cache_dir
 from bot.core.settings import Settings
 from bot.shield.detector import Detector, Span
 from bot.shield.semantic import LEXICON, SEMANTIC, SEMANTIC_MODULE, ShieldReader
@@ -50,7 +51,7 @@ def cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Where the bank's embeddings are kept for this module: a copy of the session's (the bots the tests
     start keep theirs there), else computed here (a few seconds)."""
     folder = tmp_path_factory.mktemp("semantic-cache")
-    for kept in semantic.default_cache_dir().glob("shield-bank-*.npy") if semantic is not None else ():
+    for kept in cache_dir().glob("shield-bank-*.npy") if semantic is not None else ():
         shutil.copyfile(kept, folder / kept.name)
     return folder
 

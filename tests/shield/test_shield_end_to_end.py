@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
+from pathlib import Path
 
 import discord
 import pytest
 
-from bot.sandbox.harness import Actor, RunningBot, new_sandbox
+from bot.canon import Canon
+from bot.sandbox.harness import Actor, RunningBot, lexicon_for, new_sandbox, shield_reader_for
 from bot.sandbox.observe import Observation
 from bot.sandbox.server import Sandbox
+from bot.shield.semantic import ShieldReader
 
 SPOILER = "charlie fainting at the louvre 😭"
 WRAPPED = "||charlie fainting at the louvre|| 😭"
@@ -284,3 +288,20 @@ async def test_spoiler_wrap_message_refuses_the_shields_own_repost(
     interaction = await sandbox.apply("admin", "Spoiler-wrap message", sandbox.messages[repost.message])
     refusal = await admin.reply_to(interaction)
     assert refusal.content == "That message is from a bot or a webhook; I only wrap members' messages."
+
+
+async def test_a_message_sent_while_the_reader_still_loads_waits_for_it_and_is_wrapped(
+    sandbox: Sandbox, tmp_path: Path, canon: Canon
+) -> None:
+    """The semantic reader's model loads beside the connection: the bot is ready before it, and the shield
+    reads nothing until it is there, rather than letting a message through unread."""
+    loading: asyncio.Future[ShieldReader] = asyncio.get_running_loop().create_future()
+    async with RunningBot(sandbox, tmp_path / "heartbot.db", canon=canon, shield_reader=loading) as bot:
+        await shield_on(sandbox)  # the bot answers commands meanwhile
+        bob = Actor(sandbox, "bob")
+        await bob.say(SPOILER)
+        await sandbox.wait_for(lambda: any("handlers running" in work for work in bot.under_way()))
+        assert [o.content for o in sandbox.observations if o.author in ("bob", "Bob")] == [SPOILER]
+        loading.set_result(shield_reader_for(canon, lexicon_for(canon), semantic=True))
+        repost = await bob.wait_to_see(lambda o: o.author == "Bob" and o.action == "send")
+        assert repost.content == WRAPPED

@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING
 from bot.canon import load_canon
 from bot.canon.lexicon import Lexicon
 from bot.canon.models import Canon, EpisodeCode
+from bot.core.cache import cache_dir as kept_files
 from bot.core.settings import Settings
 from bot.shield.detector import Detector, Span, wrap_spans
 from bot.shield.semantic.bank import load_bank
@@ -103,7 +104,7 @@ def load_shield_reader(
     """The shield's reader: the lexicon's detector, with the semantic reader when it is wanted and can run.
 
     `enabled` is the bot's Settings (their SHIELD_SEMANTIC) or simply whether to try the semantic
-    reader. Its bank's embeddings are kept in `cache_dir` (default: $XDG_CACHE_HOME/heartbot) between
+    reader. Its bank's embeddings are kept in `cache_dir` (default: heartbot's cache folder) between
     start-ups. Nothing here raises for a missing or broken semantic extra: the lexicon then reads alone,
     the reason is logged once and kept in `semantic_missing`.
     """
@@ -122,7 +123,7 @@ def load_shield_reader(
     if reader is None:
         try:
             reader = semantic.load_semantic_reader(
-                bank, cache_dir=semantic.default_cache_dir() if cache_dir is None else cache_dir
+                bank, cache_dir=kept_files() if cache_dir is None else cache_dir
             )
         except semantic.SemanticUnavailable as error:
             log.warning("the shield reads with the lexicon alone: %s", error)

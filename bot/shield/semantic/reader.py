@@ -19,7 +19,7 @@ import os
 import threading
 from bisect import bisect_right
 from collections import OrderedDict
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -317,13 +317,6 @@ class SemanticReader:
     def clear_cache(self) -> None:
         with self._lock:
             self._cache.clear()
-
-
-def default_cache_dir(env: Mapping[str, str] | None = None) -> Path:
-    """Where the bank's embeddings are kept between start-ups: $XDG_CACHE_HOME/heartbot (~/.cache)."""
-    env = os.environ if env is None else env
-    base = env.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "heartbot"
 
 
 def load_semantic_reader(bank: ShieldBank, *, cache_dir: Path | None = None) -> SemanticReader:
