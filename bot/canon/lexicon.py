@@ -8,6 +8,8 @@ cast.toml, `{faint}` the words of that group, and every word is folded the way m
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
 import re
 import string
 import unicodedata
@@ -148,6 +150,20 @@ class Lexicon:
     @property
     def public_phrases(self) -> tuple[Phrase, ...]:
         return tuple(phrase for allowance in self.allowed for phrase in allowance.phrases)
+
+
+def lexicon_hash(lexicon: Lexicon) -> str:
+    """A hash of the lexicon's content, the same in every process: what a compiled lexicon is kept by.
+
+    Each field as its repr, but sets sorted (their order changes from one process to the next).
+    """
+    digest = hashlib.sha256()
+    for field in dataclasses.fields(lexicon):
+        value = getattr(lexicon, field.name)
+        if isinstance(value, frozenset):
+            value = sorted(value)
+        digest.update(f"{field.name}={value!r}\n".encode())
+    return digest.hexdigest()
 
 
 # Reading ---------------------------------------------------------------------------------------------------

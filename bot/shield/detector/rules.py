@@ -21,6 +21,7 @@ from itertools import product
 
 from bot.canon.lexicon import STEM, WORD, Lexicon, Phrase, fold
 from bot.canon.models import EpisodeCode
+from bot.shield.detector.kept import load_or_build
 from bot.shield.detector.prefilter import Entry, WordFilter
 from bot.shield.detector.spans import SERVER_TERM_RULE, ServerTerm
 
@@ -304,6 +305,10 @@ class CompiledLexicon:
         # Message words already read: their folded form and lexicon words (bot.shield.detector.reading).
         self.known: dict[str, tuple[str, tuple[int, ...]]] = {}
 
+    def __getstate__(self) -> dict[str, object]:
+        """Pickled (bot.shield.detector.kept) without the message words it has read."""
+        return {**self.__dict__, "known": {}}
+
     def _name_slots(self, lexicon: Lexicon) -> tuple[frozenset[int], dict[int, frozenset[str]], _Singles]:
         """The words of names; which characters a one-word name means; one such word for each character."""
         words: set[int] = set()
@@ -475,12 +480,13 @@ _COMPILING = threading.Lock()  # the bot loads its reader in a thread: two threa
 def compiled(lexicon: Lexicon) -> CompiledLexicon:
     """The lexicon compiled once per process, for every detector and reader made from it.
 
-    Keyed by the lexicon's value, so the same lexicon loaded twice (tests, a restarted bot) is compiled once.
+    Keyed by the lexicon's value, so the same lexicon loaded twice (tests, a restarted bot) is compiled once;
+    and kept on disk (bot.shield.detector.kept), so that the next process only loads it.
     """
     with _COMPILING:
         found = _COMPILED.get(lexicon)
         if found is None:
             while len(_COMPILED) >= _COMPILED_KEEP:
                 del _COMPILED[next(iter(_COMPILED))]
-            found = _COMPILED[lexicon] = CompiledLexicon(lexicon)
+            found = _COMPILED[lexicon] = load_or_build(lexicon, CompiledLexicon, CompiledLexicon)
         return found
