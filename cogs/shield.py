@@ -16,7 +16,7 @@ from discord.ext import commands
 from bot.canon import Episode
 from bot.core.errors import BadInput, UserFacingError
 from bot.core.timers import Timer
-from bot.core.tree import permission_names
+from bot.core.tree import PUBLIC, permission_names
 from bot.lookups.options import EpisodeOption
 from bot.shield.buttons import RestoreButton, SpoilerReveal
 from bot.shield.posts import ShieldPoster, missing_for_repost, server_channel
@@ -125,7 +125,7 @@ class Shield(commands.Cog):
         outcome = await self.wrapper.wrap(message, decision, requested_by=interaction.user)
         await interaction.followup.send(ON_REQUEST[outcome], ephemeral=True)
 
-    @app_commands.command(name="spoiler")
+    @app_commands.command(name="spoiler", extras={PUBLIC: True})  # a deferral is public too
     @app_commands.guild_only()
     @app_commands.describe(text="Your spoiler", episode="The episode it reveals: a code like S2E5 or a title")
     async def spoiler(

@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Self
 
 import discord
 
-from bot.core.tree import answer_error
+from bot.core.tree import answer_error, watch
 
 if TYPE_CHECKING:
     from bot.core.app import HeartBot
@@ -87,6 +87,7 @@ class PersistentButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=
         raise NotImplementedError
 
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
+        watch(interaction)  # a press whose work runs long is deferred before Discord's deadline
         try:
             await self.pressed(interaction)
         except Exception as error:

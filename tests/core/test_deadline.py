@@ -88,3 +88,20 @@ async def test_a_quick_answer_is_not_deferred(alice: Actor, sandbox: Sandbox) ->
     await sandbox.advance(timedelta(seconds=5))
     await sandbox.idle()
     assert interaction.response_type == 4  # the watchdog was stopped by the answer: no second acknowledgement
+
+
+@pytest.mark.usefixtures("slow_reads")
+async def test_a_slow_button_is_deferred_and_its_answer_then_arrives(
+    alice: Actor, bob: Actor, sandbox: Sandbox
+) -> None:
+    shared = await deferred(sandbox, "episode episode:S2E5 share:true")
+    await sandbox.advance(SLOW)
+    await alice.reply_to(shared)
+    await sandbox.idle()
+    press = await sandbox.click("bob", "Reveal for me")
+    await sandbox.advance(timedelta(seconds=2.5))
+    await sandbox.acknowledged(press)
+    assert press.response_type == 6  # a deferred update: nothing shows until the answer
+    await sandbox.advance(SLOW)
+    reply = await bob.wait_to_see(lambda o: o.visible_to == "bob" and o.message > press.id)
+    assert reply.embeds[0]["title"] == "S2E5 · Heat"

@@ -60,8 +60,11 @@ async def test_a_pressed_button_is_rebuilt_from_the_fields_of_its_id() -> None:
 async def test_an_error_in_pressed_gets_the_command_trees_answer(monkeypatch: pytest.MonkeyPatch) -> None:
     answer_error = AsyncMock()
     monkeypatch.setattr(buttons, "answer_error", answer_error)
+    watch = create_autospec(buttons.watch)  # the deadline's watchdog is tested end to end (test_deadline)
+    monkeypatch.setattr(buttons, "watch", watch)
     interaction = create_autospec(discord.Interaction, instance=True)
     await RsvpLike(5, "yes").callback(interaction)
+    watch.assert_called_once_with(interaction)
     [(answered, error)] = [call.args for call in answer_error.await_args_list]
     assert answered is interaction
     assert str(error) == "That watch party has ended."
