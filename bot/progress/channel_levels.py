@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from bot.canon import EpisodeCode
 from bot.core.clock import Clock
+from bot.core.memo import BatchLoader, BoundedCache
 from bot.progress.channel_levels_repository import (
     GuildSpoilerSettings,
     SpoilerChannel,
@@ -11,17 +14,34 @@ from bot.progress.channel_levels_repository import (
 )
 from bot.spoilers import NOTHING_WATCHED
 
+# Every shielded message and shared answer reads its server's settings: kept for the servers active lately.
+CACHED_SERVERS = 1_000
+CACHED_FOR = timedelta(hours=1)
+
 
 class SpoilerLevelService:
     def __init__(self, repository: SpoilerLevelRepository, clock: Clock) -> None:
         self._repository = repository
         self._clock = clock
-        self._cache: dict[int, GuildSpoilerSettings] = {}
+        self._cache: BoundedCache[int, GuildSpoilerSettings] = BoundedCache(clock, CACHED_SERVERS, CACHED_FOR)
+        # a burst in one server reads its settings once; several servers' are read together
+        self._loader = BatchLoader(repository.get_many, alone=repository.in_transaction)
 
     async def settings(self, guild_id: int) -> GuildSpoilerSettings:
-        if guild_id not in self._cache:
-            self._cache[guild_id] = await self._repository.get(guild_id)
-        return self._cache[guild_id]
+        return await self._cache.load(guild_id, lambda: self._read(guild_id))
+
+    async def _read(self, guild_id: int) -> GuildSpoilerSettings:
+        settings = await self._loader.load(guild_id)
+        assert settings is not None  # get_many answers for every server asked about
+        return settings
+
+    def _changed(self, guild_id: int) -> None:
+        """Read the server's settings from the database next time; inside a transaction, also once it
+        has ended (other tasks read the old settings until then)."""
+        self._loader.forget(guild_id)
+        self._cache.discard(guild_id)
+        if self._repository.in_transaction():
+            self._repository.after_transaction(lambda: self._changed(guild_id))
 
     async def channel_level(
         self, guild_id: int | None, channel_id: int, parent_id: int | None = None
@@ -38,13 +58,13 @@ class SpoilerLevelService:
 
     async def set_baseline(self, guild_id: int, level: EpisodeCode) -> None:
         await self._repository.set_baseline(guild_id, level, self._clock.now())
-        self._cache.pop(guild_id, None)
+        self._changed(guild_id)
 
     async def set_channel(self, guild_id: int, channel_id: int, up_to: EpisodeCode) -> None:
         await self._repository.set_channel(SpoilerChannel(guild_id, channel_id, up_to), self._clock.now())
-        self._cache.pop(guild_id, None)
+        self._changed(guild_id)
 
     async def remove_channel(self, guild_id: int, channel_id: int) -> bool:
         removed = await self._repository.remove_channel(guild_id, channel_id)
-        self._cache.pop(guild_id, None)
+        self._changed(guild_id)
         return removed

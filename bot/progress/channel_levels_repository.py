@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -27,22 +28,38 @@ class SpoilerLevelRepository:
     def __init__(self, db: Database) -> None:
         self._db = db
 
+    def in_transaction(self) -> bool:
+        return self._db.in_transaction()
+
+    def after_transaction(self, callback: Callable[[], None]) -> None:
+        self._db.after_transaction(callback)
+
     async def get(self, guild_id: int) -> GuildSpoilerSettings:
-        baseline = await self._db.fetchone(
-            "SELECT season, episode FROM guild_spoiler_baseline WHERE guild_id = ?", (guild_id,)
-        )
-        rows = await self._db.fetchall(
-            "SELECT channel_id, season, episode FROM spoiler_channels WHERE guild_id = ? ORDER BY channel_id",
-            (guild_id,),
-        )
-        return GuildSpoilerSettings(
-            guild_id=guild_id,
-            baseline=EpisodeCode(baseline["season"], baseline["episode"]) if baseline else None,
-            channels=tuple(
-                SpoilerChannel(guild_id, row["channel_id"], EpisodeCode(row["season"], row["episode"]))
-                for row in rows
-            ),
-        )
+        return (await self.get_many([guild_id]))[guild_id]
+
+    async def get_many(self, guild_ids: Sequence[int]) -> dict[int, GuildSpoilerSettings]:
+        """Each server's settings (a server that set nothing has none), in two queries."""
+        marks = ", ".join("?" * len(guild_ids))
+        baselines = {
+            row["guild_id"]: EpisodeCode(row["season"], row["episode"])
+            for row in await self._db.fetchall(
+                f"SELECT guild_id, season, episode FROM guild_spoiler_baseline WHERE guild_id IN ({marks})",
+                guild_ids,
+            )
+        }
+        channels: dict[int, list[SpoilerChannel]] = {guild_id: [] for guild_id in guild_ids}
+        for row in await self._db.fetchall(
+            "SELECT guild_id, channel_id, season, episode FROM spoiler_channels "
+            f"WHERE guild_id IN ({marks}) ORDER BY guild_id, channel_id",
+            guild_ids,
+        ):
+            channels[row["guild_id"]].append(
+                SpoilerChannel(row["guild_id"], row["channel_id"], EpisodeCode(row["season"], row["episode"]))
+            )
+        return {
+            guild_id: GuildSpoilerSettings(guild_id, baselines.get(guild_id), tuple(channels[guild_id]))
+            for guild_id in guild_ids
+        }
 
     async def set_baseline(self, guild_id: int, level: EpisodeCode, at: datetime) -> None:
         await self._db.execute(

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+
+import aiosqlite
 
 from bot.canon import EpisodeCode
 from bot.core.database import Database
@@ -23,21 +26,24 @@ class ProgressRepository:
     def __init__(self, db: Database) -> None:
         self._db = db
 
+    def in_transaction(self) -> bool:
+        return self._db.in_transaction()
+
+    def after_transaction(self, callback: Callable[[], None]) -> None:
+        self._db.after_transaction(callback)
+
     async def get(self, user_id: int) -> UserProgress | None:
-        row = await self._db.fetchone(
-            "SELECT user_id, season, episode, mode, hinted, updated_at FROM user_progress WHERE user_id = ?",
-            (user_id,),
+        return (await self.get_many([user_id])).get(user_id)
+
+    async def get_many(self, user_ids: Sequence[int]) -> dict[int, UserProgress]:
+        """The stored progress of each member who has some, in one query."""
+        marks = ", ".join("?" * len(user_ids))
+        rows = await self._db.fetchall(
+            "SELECT user_id, season, episode, mode, hinted, updated_at FROM user_progress "
+            f"WHERE user_id IN ({marks})",
+            user_ids,
         )
-        if row is None:
-            return None
-        watched = EpisodeCode(row["season"], row["episode"]) if row["season"] is not None else None
-        return UserProgress(
-            user_id=row["user_id"],
-            watched=watched,
-            mode=Mode(row["mode"]),
-            hinted=bool(row["hinted"]),
-            updated_at=datetime.fromisoformat(row["updated_at"]),
-        )
+        return {row["user_id"]: _progress(row) for row in rows}
 
     async def save(self, progress: UserProgress) -> None:
         assert progress.updated_at is not None
@@ -61,3 +67,14 @@ class ProgressRepository:
         async with self._db.transaction() as connection:
             cursor = await connection.execute("DELETE FROM user_progress WHERE user_id = ?", (user_id,))
             return cursor.rowcount > 0
+
+
+def _progress(row: aiosqlite.Row) -> UserProgress:
+    watched = EpisodeCode(row["season"], row["episode"]) if row["season"] is not None else None
+    return UserProgress(
+        user_id=row["user_id"],
+        watched=watched,
+        mode=Mode(row["mode"]),
+        hinted=bool(row["hinted"]),
+        updated_at=datetime.fromisoformat(row["updated_at"]),
+    )

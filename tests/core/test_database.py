@@ -3,6 +3,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import sqlite3
+import threading
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -184,18 +185,117 @@ async def test_a_failed_nested_transaction_undoes_only_its_own_part(db: Database
     assert _count(db.path) == 11
 
 
-async def test_other_tasks_wait_for_the_open_transaction(db: Database) -> None:
+async def test_other_tasks_writes_wait_for_the_open_transaction(db: Database) -> None:
     await _counter(db)
-    seen: list[int] = []
 
-    async def reader() -> None:  # started inside the transaction, yet not part of it
-        seen.append((await db.fetchone("SELECT n FROM counter"))[0])
+    async def writer() -> None:  # started inside the transaction, yet not part of it
+        await db.execute("UPDATE counter SET n = n * 10")
 
     async with db.transaction():
         await db.execute("UPDATE counter SET n = 1")
-        task = asyncio.create_task(reader())
+        task = asyncio.create_task(writer())
         await asyncio.sleep(0.05)
-        assert seen == []  # still waiting on the lock
+        assert not task.done()  # still waiting on the lock
         await db.execute("UPDATE counter SET n = 2")
     await task
-    assert seen == [2]  # it read what was committed, never the half-done state
+    assert _count(db.path) == 20  # it wrote after the whole transaction, never inside it
+
+
+async def _read_count(db: Database) -> int:
+    row = await db.fetchone("SELECT n FROM counter")
+    assert row is not None
+    return int(row[0])
+
+
+async def test_other_tasks_read_what_was_committed_without_waiting_for_the_open_transaction(
+    db: Database,
+) -> None:
+    await _counter(db)
+    async with db.transaction():
+        await db.execute("UPDATE counter SET n = 1")
+        # Were reads waiting on the transaction, this would never finish: the transaction waits for it.
+        seen = await asyncio.wait_for(asyncio.create_task(_read_count(db)), timeout=10)
+        assert seen == 0  # what was committed, never the half-done state
+        assert await _read_count(db) == 1  # while the transaction's own task reads its own change
+    assert await asyncio.create_task(_read_count(db)) == 1
+
+
+async def test_a_read_right_after_a_commit_sees_it(db: Database) -> None:
+    await _counter(db)
+    for n in range(1, 41):
+        if n % 2:
+            await db.execute("UPDATE counter SET n = ?", (n,))
+        else:
+            async with db.transaction() as connection:
+                await connection.execute("UPDATE counter SET n = ?", (n,))
+        # several at once, so every read connection answers some
+        assert await asyncio.gather(*(_read_count(db) for _ in range(4))) == [n] * 4
+
+
+async def test_a_slow_read_does_not_hold_up_the_others(db: Database) -> None:
+    release = threading.Event()
+
+    def wait_for_release() -> int:
+        return int(release.wait(timeout=10))
+
+    for reader in db._readers:  # a read that keeps its connection's thread busy until the test is done
+        await reader.create_function("wait_for_release", 0, wait_for_release)
+    slow = asyncio.create_task(db.fetchone("SELECT wait_for_release()"))
+    await asyncio.sleep(0)  # it has its connection
+    try:
+        for n in range(5):
+            assert (await asyncio.wait_for(db.fetchone("SELECT ?", (n,)), timeout=10))[0] == n
+        assert not slow.done()
+    finally:
+        release.set()
+    assert (await slow)[0] == 1
+
+
+async def test_read_connections_cannot_write(db: Database) -> None:
+    await _counter(db)
+    with pytest.raises(sqlite3.OperationalError, match="readonly"):
+        await db.fetchall("UPDATE counter SET n = 5")
+    assert _count(db.path) == 0
+
+
+async def test_commits_are_not_flushed_one_by_one(db: Database) -> None:
+    async with db.transaction():  # the writer's own setting; readers do not write
+        assert (await db.fetchone("PRAGMA synchronous"))[0] == 1  # NORMAL
+
+
+async def test_an_in_memory_database_works_with_one_connection(tmp_path: Path) -> None:
+    async with await Database.open(Path(":memory:")) as db:
+        await db.migrate()
+        await _counter(db)
+        await db.execute("UPDATE counter SET n = 3")
+        assert await _read_count(db) == 3
+        async with db.transaction():
+            await db.execute("UPDATE counter SET n = 4")
+            assert await _read_count(db) == 4
+        assert await _read_count(db) == 4
+
+
+async def test_a_callback_after_the_transaction_runs_once_it_has_ended(db: Database) -> None:
+    await _counter(db)
+    seen: list[int] = []
+
+    def record() -> None:
+        seen.append(_count(db.path))
+
+    db.after_transaction(record)  # outside a transaction: at once
+    async with db.transaction():
+        await db.execute("UPDATE counter SET n = 1")
+        async with db.transaction():
+            db.after_transaction(record)
+        assert seen == [0]
+    assert seen == [0, 1]  # after the commit
+
+    async def rolled_back() -> None:
+        async with db.transaction():
+            await db.execute("UPDATE counter SET n = 2")
+            db.after_transaction(record)
+            raise RuntimeError("rolled back")
+
+    with pytest.raises(RuntimeError):
+        await rolled_back()
+    assert seen == [0, 1, 1]  # and after a rollback
