@@ -345,3 +345,22 @@ async def test_a_handler_can_cancel_a_later_timer_of_its_own_batch(
     await drained(dispatcher)
     await dispatcher.stop()
     assert fired == ["0", "1"]
+
+
+async def test_a_finished_timer_is_marked_done_while_a_slow_one_after_it_still_runs(
+    repository: TimerRepository, clock: VirtualClock
+) -> None:
+    timers = await overdue(repository, clock, 3)
+    gate = Gate(held="1")
+    dispatcher = TimerDispatcher(repository, clock)
+    dispatcher.register("reminder", gate)
+    dispatcher.start()
+    await gate.reached.wait()
+    async with asyncio.timeout(5):  # written within LINGER, not only once the page is over
+        while not await repository.is_done(timers[0].id):  # noqa: ASYNC110 - the database says when
+            await asyncio.sleep(0.01)
+    assert not await repository.is_done(timers[1].id)
+    gate.release.set()
+    await drained(dispatcher)
+    await dispatcher.stop()
+    assert gate.finished == ["0", "1", "2"]
