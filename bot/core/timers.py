@@ -166,8 +166,13 @@ class TimerDispatcher:
             self._cancelled -= self._cancels_written
             self._cancels_written.clear()
             page = await self._repository.due(self._clock.now(), PAGE)
-            if page:
-                await self._handle(page)
+            if runnable := [timer for timer in page if timer.id not in self._cancelled]:
+                await self._handle(runnable)
+                continue
+            if page:  # all cancelled, their cancels not yet written: each wakes the loop once it is
+                self._resting, self._resting_until = True, None
+                await self._wake.wait()
+                self._resting = False
                 continue
             timer = await self._repository.earliest_pending()
             if timer is None:

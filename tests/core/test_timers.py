@@ -364,3 +364,27 @@ async def test_a_finished_timer_is_marked_done_while_a_slow_one_after_it_still_r
     await drained(dispatcher)
     await dispatcher.stop()
     assert gate.finished == ["0", "1", "2"]
+
+
+async def test_a_due_timer_whose_cancel_is_still_being_written_is_not_read_over_and_over(
+    db: Database, clock: VirtualClock
+) -> None:
+    counting = Counting(db)
+    recorder = Recorder()
+    dispatcher = started(counting, clock, recorder)
+    timer = await dispatcher.schedule("reminder", clock.now() + timedelta(minutes=1), name="cancelled")
+    await drained(dispatcher)
+    asleep = counting.pages
+    async with db.transaction():  # the writer is busy: the cancel's write waits for it
+        cancelling = asyncio.create_task(dispatcher.cancel(timer.id))
+        await asyncio.sleep(0)
+        clock.advance(timedelta(minutes=2))
+        async with asyncio.timeout(5):
+            while counting.pages == asleep:  # noqa: ASYNC110 - until the dispatcher read the due page
+                await asyncio.sleep(0.001)
+        await asyncio.sleep(0.05)
+        assert counting.pages == asleep + 1  # it waits for the cancel instead of reading again and again
+    await cancelling
+    await drained(dispatcher)
+    await dispatcher.stop()
+    assert recorder.fired == []
