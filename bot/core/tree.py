@@ -11,8 +11,11 @@ and never need to know. The tree watches every command; PersistentButton watches
 from __future__ import annotations
 
 import asyncio
+import heapq
+import itertools
 import logging
 import time
+import weakref
 from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta
 from typing import Any
@@ -141,9 +144,17 @@ def watch(interaction: discord.Interaction[Any], *, defer_after: timedelta = DEF
     anything touches `interaction.response`; calling it again does nothing."""
     if isinstance(interaction.response, DeadlineResponse):
         return
-    clock: Clock = getattr(interaction.client, "clock", None) or SystemClock()
+    client = interaction.client
+    watchdog = _watchdogs.get(client)
+    if watchdog is None:
+        watchdog = _watchdogs[client] = Watchdog(getattr(client, "clock", None) or SystemClock())
+    response = DeadlineResponse(interaction, watchdog)
     # discord.py builds `response` once per interaction, in this slot; there is no public way to supply it.
-    interaction._cs_response = DeadlineResponse(interaction, clock, defer_after)  # type: ignore[attr-defined]
+    interaction._cs_response = response  # type: ignore[attr-defined]
+    # Time runs from Discord's creation of the interaction (a member queued behind others has less of it);
+    # the bot's own clock decides when it started only if it runs behind Discord's.
+    started = min(interaction.created_at, watchdog.clock.now())
+    watchdog.add(response, started + defer_after, started + ACK_WINDOW)
 
 
 def answers_privately(interaction: discord.Interaction[Any]) -> bool:
@@ -154,8 +165,60 @@ def answers_privately(interaction: discord.Interaction[Any]) -> bool:
     return not (interaction.namespace.share is True and interaction.guild_id is not None)
 
 
+class Watchdog:
+    """One per bot: a single task that sleeps until the earliest moment an interaction must be deferred,
+    and exists only while some interaction is still unanswered (so a quiet bot runs no task at all).
+    One task for a burst of hundreds, not one each: a task per interaction costs the burst a third more."""
+
+    def __init__(self, clock: Clock) -> None:
+        self.clock = clock
+        self._due: list[tuple[datetime, int, datetime, DeadlineResponse]] = []  # a heap, soonest first
+        self._added = itertools.count()  # breaks ties between equal moments without comparing responses
+        self._watched = 0  # responses added and not yet released
+        self._task: asyncio.Task[None] | None = None
+        self._waking_at: datetime | None = None
+        self._deferrals: set[asyncio.Task[None]] = set()
+
+    def add(self, response: DeadlineResponse, when: datetime, closes: datetime) -> None:
+        heapq.heappush(self._due, (when, next(self._added), closes, response))
+        self._watched += 1
+        if self._task is None or (self._waking_at is not None and when < self._waking_at):
+            if self._task is not None:
+                self._task.cancel()  # it sleeps past this one's moment
+            self._task = asyncio.get_running_loop().create_task(self._run(), name="deadline-watchdog")
+
+    def release(self) -> None:
+        """One watched response needs no deferral any more (it was answered, or deferred)."""
+        self._watched -= 1
+        if self._watched == 0 and self._task is not None:
+            self._task.cancel()
+            self._task, self._waking_at = None, None
+            self._due.clear()
+
+    async def _run(self) -> None:
+        while self._due:
+            when, _, closes, response = self._due[0]
+            if not response.watched:
+                heapq.heappop(self._due)
+                continue
+            self._waking_at = when
+            await self.clock.sleep_until(when)
+            self._waking_at = None
+            now = self.clock.now()
+            while self._due and self._due[0][0] <= now:
+                _, _, closes, response = heapq.heappop(self._due)
+                if response.watched:
+                    deferral = asyncio.get_running_loop().create_task(response.defer_in_time(closes))
+                    self._deferrals.add(deferral)  # kept until done: a task nobody holds may vanish
+                    deferral.add_done_callback(self._deferrals.discard)
+        self._task = None
+
+
+_watchdogs: weakref.WeakKeyDictionary[discord.Client, Watchdog] = weakref.WeakKeyDictionary()
+
+
 class DeadlineResponse(discord.InteractionResponse[Any]):
-    """`interaction.response`, with a watchdog that defers the interaction once it is DEFER_AFTER old.
+    """`interaction.response`, deferred by its bot's Watchdog once the interaction is DEFER_AFTER old.
 
     A command is deferred with "thinking", private or public as its answer will be (`answers_privately`);
     a button with a deferred update, which shows nothing. The handler's `send_message` then edits the
@@ -164,17 +227,12 @@ class DeadlineResponse(discord.InteractionResponse[Any]):
     handler has answered, so code that follows up once a response is done keeps working.
     """
 
-    def __init__(self, parent: discord.Interaction[Any], clock: Clock, defer_after: timedelta) -> None:
+    def __init__(self, parent: discord.Interaction[Any], watchdog: Watchdog) -> None:
         super().__init__(parent)
-        self._clock = clock
+        self._watchdog = watchdog
+        self.watched = True  # until answered or deferred
         self._turn = asyncio.Lock()  # the watchdog's deferral and the handler's answer never cross
         self._deferred_ephemeral: bool | None = None  # set while the watchdog's deferral awaits its answer
-        # Time runs from Discord's creation of the interaction (a member queued behind others has less of
-        # it); the bot's own clock decides when it started only if it runs behind Discord's.
-        started = min(parent.created_at, clock.now())
-        self._watchdog: asyncio.Task[None] | None = asyncio.get_running_loop().create_task(
-            self._defer_at(started + defer_after, started + ACK_WINDOW), name=f"deadline-{parent.id}"
-        )
 
     def is_done(self) -> bool:
         return super().is_done() and self._deferred_ephemeral is None
@@ -184,13 +242,13 @@ class DeadlineResponse(discord.InteractionResponse[Any]):
             if self._deferred_ephemeral is not None:  # already deferred: the handler takes the deferral over
                 self._deferred_ephemeral = None
                 return None
-            self._stop_watching()
+            self._unwatch()
             return await super().defer(ephemeral=ephemeral, thinking=thinking)
 
     async def send_message(self, content: Any = None, **options: Any) -> Any:
         async with self._turn:
             if self._deferred_ephemeral is None:
-                self._stop_watching()
+                self._unwatch()
                 return await super().send_message(content, **options)
             await self._answer_deferral(content, options)
             self._deferred_ephemeral = None
@@ -199,7 +257,7 @@ class DeadlineResponse(discord.InteractionResponse[Any]):
     async def edit_message(self, **options: Any) -> Any:
         async with self._turn:
             if self._deferred_ephemeral is None:
-                self._stop_watching()
+                self._unwatch()
                 return await super().edit_message(**options)
             options.pop("delete_after", None)
             options.pop("suppress_embeds", None)
@@ -223,13 +281,14 @@ class DeadlineResponse(discord.InteractionResponse[Any]):
             await parent.delete_original_response()
         await parent.followup.send(content or MISSING, ephemeral=ephemeral, **options)
 
-    async def _defer_at(self, when: datetime, closes: datetime) -> None:
+    async def defer_in_time(self, closes: datetime) -> None:
+        """The watchdog's deferral, unless the handler answered first or Discord's window has closed."""
         parent = self._parent
-        await self._clock.sleep_until(when)
         async with self._turn:
-            if self._response_type is not None:
+            if not self.watched:
                 return
-            if self._clock.now() >= closes:  # a deferral now would be refused (10062) as the answer will be
+            self._unwatch()
+            if self._watchdog.clock.now() >= closes:  # refused (10062) as the answer will be: don't send it
                 log.warning("Interaction %s could not be acknowledged within Discord's 3 seconds", parent.id)
                 return
             ephemeral = parent.type is discord.InteractionType.component or answers_privately(parent)
@@ -240,9 +299,9 @@ class DeadlineResponse(discord.InteractionResponse[Any]):
                 log.warning("Could not defer interaction %s", parent.id, exc_info=True)
                 return
             self._deferred_ephemeral = ephemeral
-            log.debug("Deferred interaction %s, still unanswered at %s", parent.id, when)
+            log.debug("Deferred interaction %s, unanswered for %s", parent.id, DEFER_AFTER)
 
-    def _stop_watching(self) -> None:
-        if self._watchdog is not None:
-            self._watchdog.cancel()
-            self._watchdog = None
+    def _unwatch(self) -> None:
+        if self.watched:
+            self.watched = False
+            self._watchdog.release()

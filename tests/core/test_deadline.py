@@ -105,3 +105,17 @@ async def test_a_slow_button_is_deferred_and_its_answer_then_arrives(
     await sandbox.advance(SLOW)
     reply = await bob.wait_to_see(lambda o: o.visible_to == "bob" and o.message > press.id)
     assert reply.embeds[0]["title"] == "S2E5 · Heat"
+
+
+@pytest.mark.usefixtures("slow_reads")
+async def test_every_slow_command_of_a_crowd_is_deferred_and_answered(sandbox: Sandbox) -> None:
+    fans = [f"fan{n}" for n in range(12)]
+    crowd = [await sandbox.run_command(fan, "episode episode:S2E5") for fan in fans]
+    await sandbox.advance(timedelta(seconds=2.5))
+    for interaction in crowd:
+        await sandbox.acknowledged(interaction)
+    assert [i.response_type for i in crowd] == [5] * len(crowd)
+    await sandbox.advance(SLOW)
+    for fan, interaction in zip(fans, crowd, strict=True):
+        reply = await Actor(sandbox, fan).reply_to(interaction)
+        assert (reply.message, reply.visible_to) == (interaction.original_message_id, fan)
