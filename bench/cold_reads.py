@@ -1,16 +1,19 @@
 """Cold members' first reads of their progress, all at once, while progress is being written.
 
-    python -m bench.cold_reads [--members 100 200 500] [--runs 5] [--before REVISION]
+    python -m bench.cold_reads [--members 100 200 500] [--runs 5] [--before REVISION] [--sandbox]
 
 Each sample is a new process on a new SQLite file holding 5,000 members' progress (half the cold members
 among them), with two writers changing other members' progress throughout (a transaction of one
 member's and one of twenty, each writer pausing 2 ms between its transactions). N members who have not
 been seen since start-up then each call ProgressService.get at the same moment; a member's latency is the
-time from that moment until their progress is back. The code at --before (the last commit with one
-connection and one lock for every statement, unless told otherwise) is extracted with `git archive` into a
-temporary folder and run the same way, alternating with the current code: A, B, A, B... Prints, per N,
-the median, p99 and slowest latency, each as min / median / max over the runs, and the writes done
-during the burst.
+time from that moment until their progress is back. With --sandbox, the whole bot instead, through the
+sandbox: N members who never used it each run /progress show at once, timed from the interaction's
+creation to its acknowledgement, with those past Discord's 3 seconds counted.
+
+"Before" is this checkout with the database's and progress's files as they were at --before (the last
+commit with one connection and one lock for every statement), so nothing else differs; the two run
+alternately, A, B, A, B..., each sample in a process of its own. Prints, per N, the median, p99 and
+slowest latency, each as min / median / max over the runs.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ import asyncio
 import json
 import os
 import random
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -29,6 +33,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 BEFORE = "d9cead147f261437694f91d7f33e1d7425016421"  # one connection, one lock, an unbounded cache
 STORED = 5_000  # members with progress in the file
+CHANGED = (  # what reads that don't queue changed
+    "bot/core/database.py",
+    "bot/progress/service.py",
+    "bot/progress/repository.py",
+    "bot/progress/channel_levels.py",
+    "bot/progress/channel_levels_repository.py",
+)
 WRITERS = (1, 20)  # two writers: one member's progress in each transaction, and twenty (a batch job)
 WRITE_EVERY = 0.002  # seconds each writer waits between its transactions
 
@@ -101,11 +112,52 @@ async def sample(members: int) -> dict[str, float | str]:
             }
 
 
-def run_sample(tree: Path, members: int) -> dict[str, float]:
-    """`sample` in a new process with `tree`'s bot package first on the path."""
+async def sandbox_sample(members: int) -> dict[str, float | str]:
+    """One run through the sandbox: `members` who never used the bot each run /progress show at once
+    (their first command reads their progress, and writes that they were told how to set it)."""
+    import contextlib
+    import logging
+
+    from bench.stats import percentile
+    from bot.core.app import EXTENSIONS
+    from bot.core.database import Database
+    from bot.sandbox.harness import RunningBot, new_sandbox
+
+    logging.basicConfig(level=logging.CRITICAL)
+    with tempfile.TemporaryDirectory() as scratch:
+        async with new_sandbox(spec=None) as sandbox, RunningBot(
+            sandbox, Path(scratch) / "heartbot.db", extensions=EXTENSIONS
+        ):
+            await sandbox.acknowledged(await sandbox.run_command("warmup", "about"))
+            sandbox.violations.clear()
+            interactions = await asyncio.gather(
+                *(sandbox.run_command(f"fan{i}", "progress show") for i in range(members))
+            )
+            with contextlib.suppress(TimeoutError):  # what is unacknowledged by then is counted, not raised
+                await sandbox.wait_for(lambda: all(i.response_type is not None for i in interactions), 15)
+            with contextlib.suppress(TimeoutError):
+                await sandbox.idle()
+            late = sum(v.endswith("was acknowledged after 3 seconds") for v in sandbox.violations)
+            times = [
+                (i.acknowledged_at - i.created_at).total_seconds() * 1000
+                for i in interactions
+                if i.acknowledged_at is not None
+            ]
+    return {
+        "median": percentile(times, 0.5) if times else float("nan"),
+        "p99": percentile(times, 0.99) if times else float("nan"),
+        "max": max(times, default=float("nan")),
+        "late": late,
+        "never": members - len(times),
+        "code": str(Path(sys.modules[Database.__module__].__file__ or "").parent.parent.parent),
+    }
+
+
+def run_sample(tree: Path, members: int, sandbox: bool) -> dict[str, float]:
+    """A sample in a new process with `tree`'s bot package first on the path."""
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(tree), str(ROOT)])}
     done = subprocess.run(
-        [sys.executable, __file__, "--sample", str(members)],
+        [sys.executable, __file__, "--sandbox-sample" if sandbox else "--sample", str(members)],
         env=env,
         cwd=tempfile.gettempdir(),
         capture_output=True,
@@ -120,6 +172,21 @@ def run_sample(tree: Path, members: int) -> dict[str, float]:
     return {key: float(value) for key, value in figures.items()}
 
 
+def before_tree(scratch: Path, revision: str) -> Path:
+    """This checkout's bot and data, with the database's and progress's files as at `revision`: the
+    comparison is with those files alone, whatever else has changed since."""
+    tree = scratch / "before"
+    for folder in ("bot", "data"):
+        shutil.copytree(ROOT / folder, tree / folder, ignore=shutil.ignore_patterns("__pycache__"))
+    (tree / "bot/core/memo.py").unlink()
+    for path in CHANGED:
+        shown = subprocess.run(
+            ["git", "show", f"{revision}:{path}"], cwd=ROOT, capture_output=True, text=True, check=True
+        )
+        (tree / path).write_text(shown.stdout, encoding="utf-8")
+    return tree
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -127,10 +194,15 @@ def main() -> None:
     parser.add_argument("--members", type=int, nargs="+", default=[100, 200, 500])
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--before", default=BEFORE, help="the revision to compare with ('' for none)")
+    parser.add_argument("--sandbox", action="store_true", help="through the sandbox, /progress show")
     parser.add_argument("--sample", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--sandbox-sample", type=int, help=argparse.SUPPRESS)
     options = parser.parse_args()
     if options.sample:
         print(json.dumps(asyncio.run(sample(options.sample))))
+        return
+    if options.sandbox_sample:
+        print(json.dumps(asyncio.run(sandbox_sample(options.sandbox_sample))))
         return
 
     from bench.stats import spread
@@ -138,18 +210,12 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as scratch:
         trees = {"now": ROOT}
         if options.before:
-            before = Path(scratch) / "before"
-            before.mkdir()
-            archive = subprocess.run(
-                ["git", "archive", options.before, "bot", "data"], cwd=ROOT, capture_output=True, check=True
-            )
-            subprocess.run(["tar", "-x", "-C", str(before)], input=archive.stdout, check=True)
-            trees = {f"before ({options.before[:7]})": before, **trees}
+            trees = {f"before ({options.before[:7]})": before_tree(Path(scratch), options.before), **trees}
         results: dict[tuple[str, int], list[dict[str, float]]] = {}
         for _ in range(options.runs):
             for members in options.members:
                 for name, tree in trees.items():  # interleaved: before, now, before, now...
-                    results.setdefault((name, members), []).append(run_sample(tree, members))
+                    results.setdefault((name, members), []).append(run_sample(tree, members, options.sandbox))
     print(f"{options.runs} runs each; per figure: min / median / max over the runs, in ms")
     for members in options.members:
         print(f"{members} cold members at once:")
@@ -158,7 +224,11 @@ def main() -> None:
             figures = "   ".join(
                 f"{key} {spread((r[key] for r in runs), ',.1f')}" for key in ("median", "p99", "max")
             )
-            print(f"  {name:<18} {figures}   (writes meanwhile {spread(r['writes'] for r in runs)})")
+            if options.sandbox:
+                misses = f"late {spread(r['late'] for r in runs)}, never {spread(r['never'] for r in runs)}"
+                print(f"  {name:<18} {figures}   (past 3 s: {misses})")
+            else:
+                print(f"  {name:<18} {figures}   (writes meanwhile {spread(r['writes'] for r in runs)})")
         if len(trees) == 2:
             (old, new) = (results[(name, members)] for name in trees)
             ratios = [a["max"] / b["max"] for a, b in zip(old, new, strict=True)]
