@@ -18,29 +18,62 @@ from bot.canon.lexicon import Lexicon
 from bot.canon.models import EpisodeCode
 from bot.shield.detector.matching import rule_spans
 from bot.shield.detector.reading import read
-from bot.shield.detector.references import may_refer, reference_spans
+from bot.shield.detector.references import REFERENCE_START, may_refer, reference_spans
 from bot.shield.detector.rules import CompiledLexicon, compiled
 from bot.shield.detector.spans import ServerTerm, Span
 from bot.shield.detector.words import folded_words
 from bot.shield.detector.wrapping import wrap_spans
+
+_QUIET_LIMIT = 50_000  # words remembered as starting nothing, before starting afresh
+_SHORT = 80  # characters in a message short enough to be remembered with what it holds
+_RECENT_LIMIT = 4096  # short messages remembered, before starting afresh
 
 
 class Detector:
     """Finds the plot details in message text, using the lexicon and a server's own terms."""
 
     def __init__(self, lexicon: Lexicon, terms: Iterable[ServerTerm] = ()) -> None:
-        self.compiled: CompiledLexicon = compiled(lexicon).with_terms(terms)
+        self.compiled = compiled(lexicon).with_terms(terms)
+
+    @property
+    def compiled(self) -> CompiledLexicon:
+        """The lexicon as it reads messages, with the server's terms."""
+        return self._compiled
+
+    @compiled.setter
+    def compiled(self, lexicon: CompiledLexicon) -> None:
+        self._compiled = lexicon
+        self._recent: dict[str, tuple[Span, ...]] = {}  # short messages already read, with what they hold
 
     def find(self, text: str) -> list[Span]:
-        """Every plot detail in the text that is not already hidden, in order of where it starts."""
+        """Every plot detail in the text that is not already hidden, in order of where it starts.
+
+        Short messages are remembered with what they hold: chat says "omg same" and "lol" over and over.
+        """
+        if len(text) > _SHORT:
+            return self._find(text)
+        found = self._recent.get(text)
+        if found is None:
+            if len(self._recent) >= _RECENT_LIMIT:
+                self._recent = {}
+            found = self._recent[text] = tuple(self._find(text))
+        return list(found)
+
+    def _find(self, text: str) -> list[Span]:
         if not text:
             return []
-        lexicon = self.compiled
+        lexicon = self._compiled
         words, folded = folded_words(text)
+        # Words folded one by one and no underscore: every step below looks at whole words alone.
+        by_word = folded is None and "_" not in text
+        if by_word and lexicon.quiet.issuperset(words):
+            return []  # none of its words starts an entry of a filter or an episode reference: most chat
         rules = lexicon.prefilter.matches(words) or (
             lexicon.term_filter is not None and lexicon.term_filter.matches(words)
         )
         if not rules and (not may_refer(text, words, folded) or not lexicon.event_filter.matches(words)):
+            if by_word:
+                _learn_quiet(lexicon, words)
             return []
         message = read(text, lexicon)
         spans = rule_spans(lexicon, message) if rules else []
@@ -55,3 +88,15 @@ class Detector:
         """The text with each clause holding a detail beyond `level` in ||...||; unchanged without any."""
         spans = self.beyond(text, level)
         return wrap_spans(text, spans) if spans else text
+
+
+def _learn_quiet(lexicon: CompiledLexicon, words: Iterable[str]) -> None:
+    """Remember the words that start no entry of the lexicon's filters and no episode reference."""
+    if len(lexicon.quiet) > _QUIET_LIMIT:
+        lexicon.quiet = set()
+    filters = [lexicon.prefilter, lexicon.event_filter]
+    if lexicon.term_filter is not None:
+        filters.append(lexicon.term_filter)
+    for word in set(words) - lexicon.quiet:
+        if REFERENCE_START.fullmatch(word) is None and not any(found.starts(word) for found in filters):
+            lexicon.quiet.add(word)

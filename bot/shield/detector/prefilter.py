@@ -86,6 +86,10 @@ class WordFilter:
         self.__dict__.update(state)
         self._forget()
 
+    def starts(self, word: str) -> bool:
+        """Whether some entry starts with this (folded) word."""
+        return word in self._whole or any(word[:length] in self._begins for length in self._lengths)
+
     def matches(self, words: Sequence[str]) -> bool:
         """Whether the entries hold at some point of `words` (a folded message's words, in order)."""
         seen, starts = self._seen, self._starts  # another thread may start afresh: keep these

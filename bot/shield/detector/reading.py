@@ -42,27 +42,23 @@ def read(text: str, lexicon: CompiledLexicon) -> Message:
     """The message's plain words, each with the slots of the lexicon words it matches."""
     message = Message()
     regions = markup_regions(text)
-    starts, ends, keys, positions = message.starts, message.ends, message.keys, message.positions
+    # Words inside a spoiler, code, link, mention or custom emoji are left out.
+    matches = [
+        match for match in WORD.finditer(text) if not regions or not in_regions(match.start(), regions)
+    ]
     known = lexicon.known
-    region_index = 0
-    for match in WORD.finditer(text):
-        start, end = match.span()
-        if regions:
-            while region_index < len(regions) and regions[region_index][1] <= start:
-                region_index += 1
-            if region_index < len(regions) and regions[region_index][0] <= start:
-                continue  # inside a spoiler, code, link, mention or custom emoji
-        word = match.group()
-        key, slots = known.get(word) or _learn(word, lexicon)
+    found = [known.get(match.group()) or _learn(match.group(), lexicon) for match in matches]
+    message.starts = [match.start() for match in matches]
+    message.ends = [match.end() for match in matches]
+    message.keys = keys = [key for key, _ in found]
+    positions = message.positions
+    for index, (_, slots) in enumerate(found):
         for slot in slots:
             if slot in positions:
-                positions[slot].append(len(keys))
+                positions[slot].append(index)
             else:
-                positions[slot] = [len(keys)]
-        starts.append(start)
-        ends.append(end)
-        keys.append(key)
-    message.groups = sentence_groups(text, starts, regions)
+                positions[slot] = [index]
+    message.groups = sentence_groups(text, message.starts, regions)
     if not lexicon.roles.keys().isdisjoint(keys):
         _resolve_roles(message, lexicon)
     return message

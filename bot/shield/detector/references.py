@@ -29,6 +29,12 @@ REFERENCE_START = re.compile(
 )
 
 
+# A message word where `_reference_at` can find a reference: the words joined by spaces are searched for one.
+_KEY_START = re.compile(
+    r"\b(?:s\d{1,2}(?:ep?\d{1,2})?|\d{1,2}x\d{1,2}|season|series|szn|s|e|episodes?|eps?)\b"
+)
+
+
 def may_refer(text: str, words: Sequence[str], folded: str | None) -> bool:
     """Whether an episode reference may start in the message (its folded words, and its folded text when
     bot.shield.detector.words folded it whole).
@@ -43,6 +49,8 @@ def may_refer(text: str, words: Sequence[str], folded: str | None) -> bool:
 
 def reference_spans(lexicon: CompiledLexicon, message: Message) -> list[Span]:
     """The episode references with an event word near them, each spanning both."""
+    if _KEY_START.search(" ".join(message.keys)) is None:
+        return []  # most messages: no word a reference starts with, found without reading word by word
     references = list(_references(lexicon, message))
     if not references:
         return []

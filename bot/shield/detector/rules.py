@@ -304,10 +304,12 @@ class CompiledLexicon:
         self.doubled = lexicon.doubled
         # Message words already read: their folded form and lexicon words (bot.shield.detector.reading).
         self.known: dict[str, tuple[str, tuple[int, ...]]] = {}
+        # Message words that start nothing the filters or episode references look for (detector.py).
+        self.quiet: set[str] = set()
 
     def __getstate__(self) -> dict[str, object]:
-        """Pickled (bot.shield.detector.kept) without the message words it has read."""
-        return {**self.__dict__, "known": {}}
+        """Pickled (bot.shield.detector.kept) without the message words it has met."""
+        return {**self.__dict__, "known": {}, "quiet": set()}
 
     def _name_slots(self, lexicon: Lexicon) -> tuple[frozenset[int], dict[int, frozenset[str]], _Singles]:
         """The words of names; which characters a one-word name means; one such word for each character."""
@@ -339,6 +341,7 @@ class CompiledLexicon:
         extended.slots = self.slots.copy()
         extended.rules = list(self.rules)
         extended.known = {}  # a term's words match more than the lexicon's alone
+        extended.quiet = set()
         for term, words in phrases:
             rule_id = f"{SERVER_TERM_RULE}:{' '.join(term.phrase.split())}"
             extended.rules.append(

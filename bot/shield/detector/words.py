@@ -58,13 +58,10 @@ def folded_words(text: str) -> tuple[list[str], str | None]:
     if "'" in text and text.count("'") != len(_INNER_APOSTROPHE.findall(text)):
         folded = fold(text)  # "it''s", "'sup": where an apostrophe goes, folding may join words
         return WORDS.findall(folded), folded
-    found = _folded
-    if len(found) > _FOLDED_LIMIT:
-        found.clear()
-    words = []
-    for word in _ASCII_WORD.findall(text):
-        key = found.get(word)
-        if key is None:
-            key = found[word] = fold(word)
-        words.append(key)
-    return words, None
+    raw = _ASCII_WORD.findall(text)
+    try:
+        return list(map(_folded.__getitem__, raw)), None
+    except KeyError:
+        if len(_folded) > _FOLDED_LIMIT:
+            _folded.clear()
+        return [_folded.get(word) or _folded.setdefault(word, fold(word)) for word in raw], None
