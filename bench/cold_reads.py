@@ -8,7 +8,8 @@ member's and one of twenty, each writer pausing 2 ms between its transactions). 
 been seen since start-up then each call ProgressService.get at the same moment; a member's latency is the
 time from that moment until their progress is back. With --sandbox, the whole bot instead, through the
 sandbox: N members who never used it each run /progress show at once, timed from the interaction's
-creation to its acknowledgement, with those past Discord's 3 seconds counted.
+creation to its acknowledgement, with those past Discord's 3 seconds counted, and the HTTP connections
+the bot opened meanwhile.
 
 "Before" is this checkout with the database's and progress's files as they were at --before (the last
 commit with one connection and one lock for every statement), so nothing else differs; the two run
@@ -118,18 +119,29 @@ async def sandbox_sample(members: int) -> dict[str, float | str]:
     import contextlib
     import logging
 
+    import aiohttp
+
     from bench.stats import percentile
     from bot.core.app import EXTENSIONS
     from bot.core.database import Database
     from bot.sandbox.harness import RunningBot, new_sandbox
 
     logging.basicConfig(level=logging.CRITICAL)
+    connections = 0
+
+    async def opened(*_: object) -> None:
+        nonlocal connections
+        connections += 1
+
+    trace = aiohttp.TraceConfig()
+    trace.on_connection_create_end.append(opened)
     with tempfile.TemporaryDirectory() as scratch:
         async with new_sandbox(spec=None) as sandbox, RunningBot(
-            sandbox, Path(scratch) / "heartbot.db", extensions=EXTENSIONS
+            sandbox, Path(scratch) / "heartbot.db", extensions=EXTENSIONS, http_trace=trace
         ):
             await sandbox.acknowledged(await sandbox.run_command("warmup", "about"))
             sandbox.violations.clear()
+            connections = 0
             interactions = await asyncio.gather(
                 *(sandbox.run_command(f"fan{i}", "progress show") for i in range(members))
             )
@@ -149,6 +161,7 @@ async def sandbox_sample(members: int) -> dict[str, float | str]:
         "max": max(times, default=float("nan")),
         "late": late,
         "never": members - len(times),
+        "connections": connections,
         "code": str(Path(sys.modules[Database.__module__].__file__ or "").parent.parent.parent),
     }
 
@@ -226,7 +239,8 @@ def main() -> None:
             )
             if options.sandbox:
                 misses = f"late {spread(r['late'] for r in runs)}, never {spread(r['never'] for r in runs)}"
-                print(f"  {name:<18} {figures}   (past 3 s: {misses})")
+                opened = spread(r["connections"] for r in runs)
+                print(f"  {name:<18} {figures}   (past 3 s: {misses}; HTTP connections opened {opened})")
             else:
                 print(f"  {name:<18} {figures}   (writes meanwhile {spread(r['writes'] for r in runs)})")
         if len(trees) == 2:
