@@ -56,7 +56,7 @@ def bundled_migrations() -> list[Migration]:
 
 
 # Read connections beside the writer. WAL lets each read a committed snapshot while the writer works; each
-# has its own worker thread, and two are enough to keep this 2-core machine's reads from queueing.
+# has a worker thread of its own. Reads are short (a burst of members is one query), so two will do.
 READERS = 2
 
 

@@ -220,6 +220,29 @@ async def test_other_tasks_read_what_was_committed_without_waiting_for_the_open_
     assert await asyncio.create_task(_read_count(db)) == 1
 
 
+async def test_a_read_after_waiting_for_writes_sees_the_transaction_that_was_open(db: Database) -> None:
+    await _counter(db)
+    opened, finish = asyncio.Event(), asyncio.Event()
+
+    async def slow_writer() -> None:
+        async with db.transaction():
+            await db.execute("UPDATE counter SET n = 1")
+            opened.set()
+            await finish.wait()
+
+    async def careful_reader() -> int:
+        await db.wait_for_writes()
+        return await _read_count(db)
+
+    writing = asyncio.create_task(slow_writer())
+    await opened.wait()
+    reading = asyncio.create_task(careful_reader())
+    assert await _read_count(db) == 0  # an ordinary read does not wait
+    finish.set()
+    assert await reading == 1
+    await writing
+
+
 async def test_a_read_right_after_a_commit_sees_it(db: Database) -> None:
     await _counter(db)
     for n in range(1, 41):
