@@ -1,6 +1,7 @@
 """Cold members' first reads of their progress, all at once, while progress is being written.
 
-    python -m bench.cold_reads [--members 100 200 500] [--runs 5] [--before REVISION] [--sandbox]
+    python -m bench.cold_reads [--members 100 200 500] [--runs 5] [--before REVISION]
+                               [--sandbox [--connector-limit N]]
 
 Each sample is a new process on a new SQLite file holding 5,000 members' progress (half the cold members
 among them), with two writers changing other members' progress throughout (a transaction of one
@@ -9,7 +10,8 @@ been seen since start-up then each call ProgressService.get at the same moment; 
 time from that moment until their progress is back. With --sandbox, the whole bot instead, through the
 sandbox: N members who never used it each run /progress show at once, timed from the interaction's
 creation to its acknowledgement, with those past Discord's 3 seconds counted, and the HTTP connections
-the bot opened meanwhile.
+the bot opened meanwhile; --connector-limit hands the bot an aiohttp connector with at most N
+connections, to see what a bounded pool would change.
 
 "Before" is this checkout with the database's and progress's files as they were at --before (the last
 commit with one connection and one lock for every statement), so nothing else differs; the two run
@@ -113,7 +115,7 @@ async def sample(members: int) -> dict[str, float | str]:
             }
 
 
-async def sandbox_sample(members: int) -> dict[str, float | str]:
+async def sandbox_sample(members: int, connector_limit: int) -> dict[str, float | str]:
     """One run through the sandbox: `members` who never used the bot each run /progress show at once
     (their first command reads their progress, and writes that they were told how to set it)."""
     import contextlib
@@ -135,9 +137,11 @@ async def sandbox_sample(members: int) -> dict[str, float | str]:
 
     trace = aiohttp.TraceConfig()
     trace.on_connection_create_end.append(opened)
+    # what the bot would get from a bounded connection pool (discord.py's own has no limit)
+    pool = {"connector": aiohttp.TCPConnector(limit=connector_limit)} if connector_limit else {}
     with tempfile.TemporaryDirectory() as scratch:
         async with new_sandbox(spec=None) as sandbox, RunningBot(
-            sandbox, Path(scratch) / "heartbot.db", extensions=EXTENSIONS, http_trace=trace
+            sandbox, Path(scratch) / "heartbot.db", extensions=EXTENSIONS, http_trace=trace, **pool
         ):
             await sandbox.acknowledged(await sandbox.run_command("warmup", "about"))
             sandbox.violations.clear()
@@ -166,11 +170,12 @@ async def sandbox_sample(members: int) -> dict[str, float | str]:
     }
 
 
-def run_sample(tree: Path, members: int, sandbox: bool) -> dict[str, float]:
+def run_sample(tree: Path, members: int, sandbox: bool, connector_limit: int) -> dict[str, float]:
     """A sample in a new process with `tree`'s bot package first on the path."""
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(tree), str(ROOT)])}
+    mode = ["--sandbox-sample", str(members), "--connector-limit", str(connector_limit)]
     done = subprocess.run(
-        [sys.executable, __file__, "--sandbox-sample" if sandbox else "--sample", str(members)],
+        [sys.executable, __file__, *(mode if sandbox else ["--sample", str(members)])],
         env=env,
         cwd=tempfile.gettempdir(),
         capture_output=True,
@@ -208,6 +213,9 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--before", default=BEFORE, help="the revision to compare with ('' for none)")
     parser.add_argument("--sandbox", action="store_true", help="through the sandbox, /progress show")
+    parser.add_argument(
+        "--connector-limit", type=int, default=0, help="with --sandbox: the bot's HTTP connections at most"
+    )
     parser.add_argument("--sample", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--sandbox-sample", type=int, help=argparse.SUPPRESS)
     options = parser.parse_args()
@@ -215,7 +223,7 @@ def main() -> None:
         print(json.dumps(asyncio.run(sample(options.sample))))
         return
     if options.sandbox_sample:
-        print(json.dumps(asyncio.run(sandbox_sample(options.sandbox_sample))))
+        print(json.dumps(asyncio.run(sandbox_sample(options.sandbox_sample, options.connector_limit))))
         return
 
     from bench.stats import spread
@@ -228,7 +236,8 @@ def main() -> None:
         for _ in range(options.runs):
             for members in options.members:
                 for name, tree in trees.items():  # interleaved: before, now, before, now...
-                    results.setdefault((name, members), []).append(run_sample(tree, members, options.sandbox))
+                    sampled = run_sample(tree, members, options.sandbox, options.connector_limit)
+                    results.setdefault((name, members), []).append(sampled)
     print(f"{options.runs} runs each; per figure: min / median / max over the runs, in ms")
     for members in options.members:
         print(f"{members} cold members at once:")
@@ -246,7 +255,8 @@ def main() -> None:
         if len(trees) == 2:
             (old, new) = (results[(name, members)] for name in trees)
             ratios = [a["max"] / b["max"] for a, b in zip(old, new, strict=True)]
-            print(f"  slowest first read, before / now in the same round: {spread(ratios, '.1f')}x")
+            slowest = "acknowledgement" if options.sandbox else "first read"
+            print(f"  slowest {slowest}, before / now in the same round: {spread(ratios, '.1f')}x")
 
 
 if __name__ == "__main__":
