@@ -340,8 +340,7 @@ class Sandbox:
         """The user acting in a channel, who joins its guild first if they are not in it, and the channel
         (a missing one is made in the default guild)."""
         found = self._find_channel(channel_name)
-        guild = self.guild_of(found) if found else self.guild
-        user = self.join(user_name, guild).user if guild else self.user(user_name)
+        user = self.join(user_name, (self.guild_of(found) if found else None) or self.guild).user
         return user, found or self.channel(channel_name)
 
     def _find_channel(self, name: str) -> Channel | None:
