@@ -70,8 +70,10 @@ async def test_config_shield_is_answered_in_each_guild_and_needs_its_own_manage_
         assert interaction.payload["guild_id"] == str(guild.id)
         assert "**wrap**" in reply.content
         assert answered_in(sandbox, interaction) == (channel, guild.id)
-    # a Moderator of the first server is nobody special in the second
-    assert not discord.Permissions(sandbox.permissions(sandbox.user("alice").id, second)).manage_guild
+    # a Moderator of the first server is nobody special in the second, which she joins by acting there
+    _, refusal = await answer(alice, "/config shield channel:#general-2 mode:off", "general-2")
+    assert refusal.content == "You need the Manage Server permission to use this command."
+    assert refusal.channel == "general-2"
 
 
 async def test_the_shield_turned_on_in_one_guild_leaves_the_other_alone(
