@@ -1,5 +1,5 @@
 """What a server admin changes in a sandbox script: members' roles, and what the bot, a role or one member
-may do (`permissions heartbot: -manage_webhooks`)."""
+may do (`permissions heartbot: -manage_webhooks`), in the default guild unless told another."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from discord import Permissions
 from bot.core.app import INVITE_PERMISSIONS
 from bot.sandbox.commands import ScriptError, closest
 from bot.sandbox.server import Sandbox
-from bot.sandbox.world import Role
+from bot.sandbox.world import Guild
 
 # discord.py knows some permissions by two names; these are the ones Discord's API uses
 _API_NAMES = {
@@ -58,32 +58,28 @@ def changed_permissions(current: int, words: list[str]) -> int:
     return value
 
 
-def _role_named(sandbox: Sandbox, name: str) -> Role | None:
-    return next((r for r in sandbox.guild.roles.values() if r.name.lstrip("@") == name), None)
-
-
 def _own_role_name(member: str) -> str:
     return f"{member} (own permissions)"
 
 
-async def set_permissions(sandbox: Sandbox, who: str, words: list[str]) -> str:
-    """Change what `who` may do: `heartbot` (the bot's role), `@everyone` or `@Role`, or one member (through a
-    role of their own). Nothing changes when the result cannot be had: a member who would keep a removed
-    permission through another role is told which. Returns what changed, for the chat."""
+async def set_permissions(sandbox: Sandbox, who: str, words: list[str], guild: Guild | None = None) -> str:
+    """Change what `who` may do in `guild` (the default guild): `heartbot` (the bot's role), `@everyone` or
+    `@Role`, or one member (through a role of their own). Nothing changes when the result cannot be had: a
+    member who would keep a removed permission through another role is told which. Returns what changed,
+    for the chat."""
+    guild = guild or sandbox.guild
     if who.startswith("@"):
-        role = _role_named(sandbox, who[1:])
+        role = guild.role_named(who[1:])
         if role is None:
             raise ScriptError(f"there is no role {who}; give it to someone first: give bob {who}")
         value = changed_permissions(role.permissions, words)
         await sandbox.set_role_permissions(role, value)
         return f"{who} may now: {_listed(value)}"
-    user = sandbox.user(who)
-    member = sandbox.guild.members[user.id]
-    own = sandbox.bot_role if user.id == sandbox.bot_user.id else _role_named(sandbox, _own_role_name(who))
+    member = sandbox.member(who, guild)
+    user = member.user
+    own = guild.bot_role if user.id == sandbox.bot_user.id else guild.role_named(_own_role_name(who))
     value = changed_permissions(own.permissions if own else 0, words)
-    others = [sandbox.guild.roles[sandbox.guild.id]] + [
-        sandbox.guild.roles[r] for r in member.role_ids if own is None or r != own.id
-    ]
+    others = [guild.roles[guild.id]] + [guild.roles[r] for r in member.role_ids if own is None or r != own.id]
     for word in words:
         if word[:1] == "-":
             kept = next((r for r in others if r.permissions & _flag(word[1:])), None)
@@ -93,9 +89,9 @@ async def set_permissions(sandbox: Sandbox, who: str, words: list[str]) -> str:
                     f"permissions {'@' + kept.name.lstrip('@')}: {word} changes that role"
                 )
     if own is None:
-        own = await sandbox.give_role(who, _own_role_name(who))
+        own = await sandbox.give_role(who, _own_role_name(who), guild)
     await sandbox.set_role_permissions(own, value)
-    return f"{who} may now: {_listed(sandbox.permissions(user.id))}"
+    return f"{who} may now: {_listed(sandbox.permissions(user.id, guild))}"
 
 
 def _listed(value: int) -> str:

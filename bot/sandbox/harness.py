@@ -19,7 +19,7 @@ from bot.core.timers_repository import TimerRepository
 from bot.sandbox.observe import Observation
 from bot.sandbox.server import Sandbox
 from bot.sandbox.tasks import task_tree
-from bot.sandbox.world import Interaction
+from bot.sandbox.world import Guild, Interaction
 from bot.shield.semantic import ShieldReader, load_shield_reader
 
 log = logging.getLogger(__name__)
@@ -192,12 +192,15 @@ def _within(task: asyncio.Task[Any], roots: list[asyncio.Task[Any]]) -> bool:
 
 
 class Actor:
-    """One member of the sandbox guild, as a test or script drives them."""
+    """One member of a sandbox guild (the default one unless given), as a test or script drives them."""
 
-    def __init__(self, sandbox: Sandbox, name: str) -> None:
+    def __init__(self, sandbox: Sandbox, name: str, guild: Guild | None = None) -> None:
         self.sandbox = sandbox
         self.name = name
-        sandbox.user(name)
+        if guild is None:
+            sandbox.user(name)
+        else:
+            sandbox.join(name, guild)
 
     async def run(self, command: str, channel: str = "general") -> Interaction:
         """Run a slash command and wait until the bot acknowledged it."""

@@ -19,9 +19,12 @@ class Observation:
     embeds: list[dict[str, Any]] = field(default_factory=list)
     buttons: list[str] = field(default_factory=list)
     pings: list[str] = field(default_factory=list)  # who got a notification from it
+    # the guild whose members "everyone" means (None for a DM); scripts print channels, not guilds
+    guild_id: int | None = field(default=None, compare=False, repr=False)
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
+        del data["guild_id"]
         data["at"] = self.at.isoformat(timespec="seconds")
         data["message"] = str(self.message)
         if not self.pings:
@@ -29,6 +32,7 @@ class Observation:
         return data
 
     def seen_by(self, user: str) -> bool:
+        """Whether `user` is its audience (guild membership is the sandbox's to check: Sandbox.seen_by)."""
         return self.visible_to in ("everyone", user)
 
     @property

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -15,8 +16,15 @@ from discord import Permissions
 
 from bot.sandbox import limits
 from bot.sandbox.ids import token
-from bot.sandbox.server import ACK_WINDOW, EPHEMERAL, LOADING, TOKEN_LIFETIME, DiscordError
-from bot.sandbox.world import Channel, ChannelType, Interaction, Message, MessageType, Webhook
+from bot.sandbox.server import (
+    ACK_WINDOW,
+    EPHEMERAL,
+    GUILDS_PER_SHARD,
+    LOADING,
+    TOKEN_LIFETIME,
+    DiscordError,
+)
+from bot.sandbox.world import Channel, ChannelType, Guild, Interaction, Message, MessageType, Webhook
 
 if TYPE_CHECKING:
     from bot.sandbox.server import Sandbox
@@ -229,8 +237,10 @@ class RestApi:
             self.sandbox.violation(f"{what}: {'; '.join(problems)}")
             raise invalid_form(problems)
 
-    def _require(self, permission: str) -> None:
-        if not self.sandbox.permissions(self.sandbox.bot_user.id) & Permissions(**{permission: True}).value:
+    def _require(self, permission: str, guild: Guild | None) -> None:
+        """The bot may do `permission` in `guild` (the default guild, for what no guild holds)."""
+        bot_id = self.sandbox.bot_user.id
+        if not self.sandbox.permissions(bot_id, guild) & Permissions(**{permission: True}).value:
             self.sandbox.violation(f"the bot tried something that needs {permission} without it")
             raise missing_permissions()
 
@@ -263,7 +273,7 @@ class RestApi:
             "type": None,
             "redirect_uris": [],
             "role_connections_verification_url": None,
-            "approximate_guild_count": 1,
+            "approximate_guild_count": len(self.sandbox.guilds),
             "approximate_user_install_count": 0,
             "approximate_user_authorization_count": 0,
             "explicit_content_filter": 0,
@@ -279,22 +289,30 @@ class RestApi:
 
     async def get_gateway_bot(self, **_: Any) -> dict[str, Any]:
         limit = {"total": 1000, "remaining": 999, "reset_after": 0, "max_concurrency": 1}
-        return {"url": self.sandbox.gateway_url, "shards": 1, "session_start_limit": limit}
+        shards = max(1, math.ceil(len(self.sandbox.guilds) / GUILDS_PER_SHARD))
+        return {"url": self.sandbox.gateway_url, "shards": shards, "session_start_limit": limit}
 
-    def _application(self, application_id: str) -> None:
+    def _application(self, application_id: str, guild_id: str | None = None) -> None:
+        """The bot's own application, and a guild it is in: Discord answers Missing Access otherwise."""
         if int(application_id) != self.sandbox.application_id:
             raise DiscordError(403, 50001, "Missing Access")
+        if guild_id is not None and int(guild_id) not in self.sandbox.guilds:
+            raise DiscordError(403, 50001, "Missing Access")
+
+    def _guild(self, guild_id: str) -> Guild:
+        guild = self.sandbox.guilds.get(int(guild_id))
+        if guild is None:
+            raise DiscordError(404, 10004, "Unknown Guild")
+        return guild
 
     async def get_commands(self, application_id: str, guild_id: str | None = None, **_: Any) -> list[dict]:
-        self._application(application_id)
+        self._application(application_id, guild_id)
         return self.sandbox.commands.get(int(guild_id) if guild_id else None, [])
 
     async def put_commands(
         self, application_id: str, guild_id: str | None = None, *, body: Any, **_: Any
     ) -> Any:
-        self._application(application_id)
-        if guild_id is not None and int(guild_id) != self.sandbox.guild.id:
-            raise DiscordError(403, 50001, "Missing Access")
+        self._application(application_id, guild_id)
         if not isinstance(body, list):
             raise invalid_form(["body: expected an array of commands"])
         self._check("PUT commands", limits.command_problems(body))
@@ -413,7 +431,7 @@ class RestApi:
                     "id": str(interaction.id),
                     "type": interaction.type,
                     "user": sandbox.users[interaction.user_id].payload(),
-                    "authorizing_integration_owners": {"0": str(sandbox.guild.id)},
+                    "authorizing_integration_owners": {"0": str(interaction.guild_id or sandbox.guild.id)},
                     **(
                         {"interacted_message_id": str(interaction.source_message_id)}
                         if interaction.source_message_id
@@ -530,14 +548,18 @@ class RestApi:
         webhook = self._webhook(webhook_id, webhook_token)
         return webhook.payload(None)
 
+    def _may_manage_webhook(self, webhook_id: str) -> Webhook:
+        """The webhook, once the bot is found to have Manage Webhooks in its guild (checked first)."""
+        known = self.sandbox.webhooks.get(int(webhook_id))
+        self._require("manage_webhooks", self.sandbox.guilds.get(known.guild_id) if known else None)
+        return self._webhook(webhook_id)
+
     async def get_webhook(self, webhook_id: str, **_: Any) -> Any:
-        self._require("manage_webhooks")
-        webhook = self._webhook(webhook_id)
+        webhook = self._may_manage_webhook(webhook_id)
         return webhook.payload(self.sandbox.users.get(webhook.creator_id))
 
     async def edit_webhook(self, webhook_id: str, *, body: Any, **_: Any) -> Any:
-        self._require("manage_webhooks")
-        webhook = self._webhook(webhook_id)
+        webhook = self._may_manage_webhook(webhook_id)
         if "name" in body:
             self._check("webhook", limits.webhook_name_problems(body["name"]))
             webhook.name = body["name"]
@@ -546,13 +568,13 @@ class RestApi:
         return webhook.payload(self.sandbox.users.get(webhook.creator_id))
 
     async def delete_webhook(self, webhook_id: str, **_: Any) -> None:
-        self._require("manage_webhooks")
-        self._webhook(webhook_id)
+        self._may_manage_webhook(webhook_id)
         del self.sandbox.webhooks[int(webhook_id)]
 
     async def create_webhook(self, channel_id: str, *, body: Any, **_: Any) -> Any:
         channel = self._channel(channel_id)
-        self._require("manage_webhooks")
+        guild = self.sandbox.guild_of(channel) or self.sandbox.guild
+        self._require("manage_webhooks", guild)
         self._check("webhook", limits.webhook_name_problems(body.get("name", "")))
         if (
             sum(w.channel_id == channel.id for w in self.sandbox.webhooks.values())
@@ -563,7 +585,7 @@ class RestApi:
             id=self.sandbox.ids.next(self.sandbox.now()),
             token=token(),
             channel_id=channel.id,
-            guild_id=self.sandbox.guild.id,
+            guild_id=guild.id,
             name=body["name"],
             application_id=self.sandbox.application_id,
             creator_id=self.sandbox.bot_user.id,
@@ -573,7 +595,7 @@ class RestApi:
 
     async def channel_webhooks(self, channel_id: str, **_: Any) -> Any:
         channel = self._channel(channel_id)
-        self._require("manage_webhooks")
+        self._require("manage_webhooks", self.sandbox.guild_of(channel))
         return [
             w.payload(self.sandbox.users.get(w.creator_id))
             for w in self.sandbox.webhooks.values()
@@ -581,8 +603,13 @@ class RestApi:
         ]
 
     async def guild_webhooks(self, guild_id: str, **_: Any) -> Any:
-        self._require("manage_webhooks")
-        return [w.payload(self.sandbox.users.get(w.creator_id)) for w in self.sandbox.webhooks.values()]
+        guild = self._guild(guild_id)
+        self._require("manage_webhooks", guild)
+        return [
+            w.payload(self.sandbox.users.get(w.creator_id))
+            for w in self.sandbox.webhooks.values()
+            if w.guild_id == guild.id
+        ]
 
     # -- channels and messages -----------------------------------------------------------------------
 
@@ -603,9 +630,10 @@ class RestApi:
 
     async def create_message(self, channel_id: str, *, body: Any, **_: Any) -> Any:
         channel = self._channel(channel_id)
-        if channel.guild_id:
+        if (guild := self.sandbox.guild_of(channel)) is not None:
             self._require(
-                "send_messages_in_threads" if channel.type == ChannelType.PUBLIC_THREAD else "send_messages"
+                "send_messages_in_threads" if channel.type == ChannelType.PUBLIC_THREAD else "send_messages",
+                guild,
             )
         elif channel.recipient_id is not None and not self.sandbox.users[channel.recipient_id].accepts_dms:
             raise DiscordError(403, 50007, "Cannot send messages to this user")
@@ -637,28 +665,20 @@ class RestApi:
     async def delete_message(self, channel_id: str, message_id: str, **_: Any) -> None:
         message = self._message(channel_id, message_id)
         if message.author_id != self.sandbox.bot_user.id and message.guild_id:
-            self._require("manage_messages")
+            self._require("manage_messages", self.sandbox.guilds.get(message.guild_id))
         await self.sandbox.delete_message(message)
 
     async def create_thread(
         self, channel_id: str, message_id: str | None = None, *, body: Any, **_: Any
     ) -> Any:
         parent = self._channel(channel_id)
-        self._require("create_public_threads")
+        self._require("create_public_threads", self.sandbox.guild_of(parent))
         if message_id is not None:
             self._message(channel_id, message_id)
         name = body.get("name", "")
         if not 1 <= len(name) <= 100:
             self._check("thread", [f"name: {len(name)} characters, must be 1 to 100"])
-        thread = Channel(
-            self.sandbox.ids.next(self.sandbox.now()),
-            name,
-            ChannelType.PUBLIC_THREAD,
-            parent.guild_id,
-            parent_id=parent.id,
-            owner_id=self.sandbox.bot_user.id,
-        )
-        self.sandbox.channels[thread.id] = self.sandbox.guild.channels[thread.id] = thread
+        thread = self.sandbox.new_thread(parent, name, self.sandbox.bot_user)
         payload = thread.payload()
         await self.sandbox.gateway.dispatch("THREAD_CREATE", {**payload, "newly_created": True})
         return (201, payload)
@@ -678,16 +698,18 @@ class RestApi:
     # -- guild scheduled events ----------------------------------------------------------------------
 
     def _event(self, guild_id: str, event_id: str) -> dict[str, Any]:
+        self._guild(guild_id)
         event = self.sandbox.scheduled_events.get(int(event_id))
         if event is None or event["guild_id"] != guild_id:
             raise DiscordError(404, 10070, "Unknown Guild Scheduled Event")
         return event
 
     async def list_events(self, guild_id: str, **_: Any) -> Any:
+        self._guild(guild_id)
         return [e for e in self.sandbox.scheduled_events.values() if e["guild_id"] == guild_id]
 
     async def create_event(self, guild_id: str, *, body: Any, **_: Any) -> Any:
-        self._require("create_events")
+        self._require("create_events", self._guild(guild_id))
         name = body.get("name", "")
         if not 1 <= len(name) <= 100:
             self._check("scheduled event", [f"name: {len(name)} characters, must be 1 to 100"])
@@ -721,10 +743,10 @@ class RestApi:
 
     def _may_manage(self, event: dict[str, Any]) -> None:
         # Create Events also covers editing and deleting the events the bot created itself.
-        bot_id = self.sandbox.bot_user.id
+        bot_id, guild = self.sandbox.bot_user.id, self._guild(event["guild_id"])
         own = event["creator_id"] == str(bot_id)
-        may_create = self.sandbox.permissions(bot_id) & Permissions(create_events=True).value
-        self._require("create_events" if own and may_create else "manage_events")
+        may_create = self.sandbox.permissions(bot_id, guild) & Permissions(create_events=True).value
+        self._require("create_events" if own and may_create else "manage_events", guild)
 
     async def edit_event(self, guild_id: str, event_id: str, *, body: Any, **_: Any) -> Any:
         event = self._event(guild_id, event_id)

@@ -221,7 +221,8 @@ class ScriptRunner:
         elif verb == "deletes":
             message = self._message(rest, own_of=user if rest in ("", "last") else None)
             member = self.sandbox.user(user)
-            may = Permissions(self.sandbox.permissions(member.id)).manage_messages
+            where = self.sandbox.guild_of(self.sandbox.channels[message.channel_id])
+            may = Permissions(self.sandbox.permissions(member.id, where)).manage_messages
             if message.author_id != member.id and not may:
                 raise ScriptError(f"{user} may delete only their own messages (or needs Manage Messages)")
             await self.sandbox.delete_message(message)
@@ -320,7 +321,7 @@ class ScriptRunner:
         if kind == "channel":
             channel = self.sandbox.channels.get(ident)
             return channel.name if channel else None
-        role = self.sandbox.guild.roles.get(ident)
+        role = next((g.roles[ident] for g in self.sandbox.guilds.values() if ident in g.roles), None)
         return role.name if role else None
 
     def _peek(self, ref: str) -> None:

@@ -1,4 +1,4 @@
-"""The stand-in itself: one guild, its users and channels, and what each of them sees.
+"""The stand-in itself: its guilds (one by default), their users and channels, and what each of them sees.
 
 `Sandbox` owns the state and the user actions (run a command, click a button, post, wait); the
 gateway and REST halves (gateway.py, rest.py) talk to the bot.
@@ -11,7 +11,8 @@ import base64
 import contextlib
 import logging
 import re
-from collections.abc import Callable, Coroutine, Iterable
+from collections.abc import Callable, Coroutine, Iterable, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -43,7 +44,8 @@ from bot.sandbox.world import (
 log = logging.getLogger(__name__)
 
 GUILD_NAME = "Heartstopper Fans"
-ADMIN = "admin"  # the one scripted user with Manage Server
+ADMIN = "admin"  # the one scripted user with Manage Server (in every guild they join)
+GUILDS_PER_SHARD = 1000  # Discord recommends a shard per this many guilds (GET /gateway/bot's `shards`)
 EPHEMERAL = 1 << 6
 LOADING = 1 << 7
 ACK_WINDOW = timedelta(seconds=3)
@@ -111,18 +113,11 @@ class Sandbox:
         )
         self.application_flags = sum(APPLICATION_FLAGS[name] for name in set(privileged_intents))
         self.users: dict[int, User] = {self.bot_user.id: self.bot_user}
-        owner = User(self.ids.next(), "owner")
-        self.users[owner.id] = owner
-        guild_id = self.ids.next()
-        self.guild = Guild(guild_id, GUILD_NAME, owner_id=owner.id, created_at=self.clock.now())
-        self.guild.roles[guild_id] = Role(guild_id, "@everyone", EVERYONE, 0)
-        self.moderator_role = Role(self.ids.next(), "Moderators", MODERATOR, 2)
-        self.bot_role = Role(self.ids.next(), "heartbot", bot_permissions or 0, 1)
-        for role in (self.moderator_role, self.bot_role):
-            self.guild.roles[role.id] = role
-        self._add_member(owner)
-        self._add_member(self.bot_user, [self.bot_role.id])
+        self.guilds: dict[int, Guild] = {}
         self.channels: dict[int, Channel] = {}
+        # the default guild: where users join on first use and channels are made unless told otherwise
+        self.guild = self._new_guild(GUILD_NAME, self._new_user("owner"), bot_permissions or 0)
+        self.moderator_role, self.bot_role = self.guild.moderator_role, self.guild.bot_role
         self.messages: dict[int, Message] = {}
         self.interactions: dict[int, Interaction] = {}
         self.webhooks: dict[int, Webhook] = {}
@@ -273,31 +268,100 @@ class Sandbox:
                     self.violation(f"interaction {interaction.id} was not acknowledged within 3 seconds")
         return pending
 
-    # -- the guild's people and places ---------------------------------------------------------------
+    # -- guilds, their people and places -------------------------------------------------------------
 
-    def _add_member(self, user: User, role_ids: list[int] | None = None) -> Member:
-        member = Member(user, role_ids or [], self.clock.now())
-        self.guild.members[user.id] = member
-        return member
+    def _new_guild(self, name: str, owner: User, bot_permissions: int) -> Guild:
+        """A guild with @everyone, Moderators and the bot holding its own role, as its invite made it."""
+        guild_id = self.ids.next()
+        guild = Guild(guild_id, name, owner_id=owner.id, created_at=self.clock.now())
+        moderators = Role(self.ids.next(), "Moderators", MODERATOR, 2)
+        bot_role = Role(self.ids.next(), "heartbot", bot_permissions, 1)
+        for role in (Role(guild_id, "@everyone", EVERYONE, 0), moderators, bot_role):
+            guild.roles[role.id] = role
+        guild.moderator_role_id, guild.bot_role_id = moderators.id, bot_role.id
+        self.guilds[guild_id] = guild
+        self.join(owner.name, guild)
+        guild.members[self.bot_user.id] = Member(self.bot_user, [bot_role.id], self.clock.now())
+        return guild
 
-    def user(self, name: str) -> User:
-        """A user by name, joining the guild on first use; `admin` gets Manage Server."""
-        for user in self.users.values():
-            if user.name == name:
-                return user
+    def add_guild(self, name: str, channels: Sequence[str] = ("general",), owner: str | None = None) -> Guild:
+        """Another guild, with its text channels and its owner (`owner-2` for the second guild, unless
+        named), the bot in it with the permissions it has in the first. Channels are known by name across
+        the sandbox, so a name taken anywhere is refused. A connected bot gets GUILD_CREATE, as when it
+        joins a server on Discord."""
+        taken = [n for n in channels if self._find_channel(n) is not None or list(channels).count(n) > 1]
+        if taken:
+            raise ScriptError(f"a channel is already named {taken[0]!r}: channel names are unique here")
+        owner_name = owner or f"owner-{len(self.guilds) + 1}"
+        owner_user = self._find_user(owner_name) or self._new_user(owner_name)
+        guild = self._new_guild(name, owner_user, self.bot_role.permissions)
+        for channel_name in channels:
+            self._new_channel(channel_name, guild, announce=False)
+        if self.gateway.sessions:
+            payload = guild.payload(guild.members[self.bot_user.id].joined_at)
+            self._background(
+                self.gateway.dispatch("GUILD_CREATE", lambda i: payload if i & Intent.GUILDS else None)
+            )
+        return guild
+
+    def guild_of(self, channel: Channel) -> Guild | None:
+        """The guild a channel or thread is in; None for a DM."""
+        return self.guilds.get(channel.guild_id) if channel.guild_id else None
+
+    def guild_of_role(self, role: Role) -> Guild:
+        return next(guild for guild in self.guilds.values() if role.id in guild.roles)
+
+    def _new_user(self, name: str) -> User:
         user = User(self.ids.next(), name)
         self.users[user.id] = user
-        self._add_member(user, [self.moderator_role.id] if name == ADMIN else [])
         return user
 
-    def channel(self, name: str) -> Channel:
-        """A text channel (or an existing thread) by name; a missing channel is created and announced."""
-        for channel in self.channels.values():
-            if channel.name == name and channel.type in (ChannelType.TEXT, ChannelType.PUBLIC_THREAD):
-                return channel
-        channel = Channel(self.ids.next(), name, ChannelType.TEXT, self.guild.id, position=len(self.channels))
-        self.channels[channel.id] = self.guild.channels[channel.id] = channel
-        if self.gateway.sessions:
+    def _find_user(self, name: str) -> User | None:
+        return next((user for user in self.users.values() if user.name == name), None)
+
+    def user(self, name: str, guild: Guild | None = None) -> User:
+        """A user by name, joining `guild` (the default guild) on first use; `admin` gets Manage Server."""
+        user = self._find_user(name)
+        if user is None:
+            user = self._new_user(name)
+            self.join(name, guild or self.guild)
+        return user
+
+    def join(self, user_name: str, guild: Guild) -> Member:
+        """`user_name` joins `guild` (a new user joins only it); a member already stays as they are. The bot
+        is not told: it asks for no GUILD_MEMBERS intent, and interactions and messages carry the member."""
+        user = self._find_user(user_name) or self._new_user(user_name)
+        if user.id not in guild.members:
+            roles = [guild.moderator_role_id] if user_name == ADMIN else []
+            guild.members[user.id] = Member(user, roles, self.clock.now())
+        return guild.members[user.id]
+
+    def _acting(self, user_name: str, channel_name: str) -> tuple[User, Channel]:
+        """The user acting in a channel, who joins its guild first if they are not in it, and the channel
+        (a missing one is made in the default guild)."""
+        found = self._find_channel(channel_name)
+        user = self.join(user_name, (self.guild_of(found) if found else None) or self.guild).user
+        return user, found or self.channel(channel_name)
+
+    def _find_channel(self, name: str) -> Channel | None:
+        return next(
+            (
+                channel
+                for channel in self.channels.values()
+                if channel.name == name and channel.type in (ChannelType.TEXT, ChannelType.PUBLIC_THREAD)
+            ),
+            None,
+        )
+
+    def channel(self, name: str, guild: Guild | None = None) -> Channel:
+        """A text channel (or an existing thread) by name, in whichever guild it is; a missing channel is
+        created (in `guild`, else the default guild) and announced."""
+        return self._find_channel(name) or self._new_channel(name, guild or self.guild)
+
+    def _new_channel(self, name: str, guild: Guild, *, announce: bool = True) -> Channel:
+        channel = Channel(self.ids.next(), name, ChannelType.TEXT, guild.id, position=len(guild.channels))
+        self.channels[channel.id] = guild.channels[channel.id] = channel
+        if announce and self.gateway.sessions:
             payload = channel.payload()
             self._background(
                 self.gateway.dispatch("CHANNEL_CREATE", lambda i: payload if i & Intent.GUILDS else None)
@@ -328,29 +392,40 @@ class Sandbox:
         self.channels[channel.id] = channel
         return channel
 
-    def permissions(self, user_id: int) -> int:
-        return self.guild.permissions(user_id)
+    def permissions(self, user_id: int, guild: Guild | None = None) -> int:
+        """What a user may do in `guild` (the default guild)."""
+        return (guild or self.guild).permissions(user_id)
 
-    # Resolver, for command options that name users, channels and roles
-    def resolve_user(self, name: str) -> tuple[dict[str, Any], dict[str, Any] | None]:
-        user = self.user(name)
-        member = self.guild.members[user.id].payload(with_user=False)
-        member["permissions"] = str(self.permissions(user.id))
+    # Resolver, for command options that name users, channels and roles (in the default guild, or the
+    # guild a `GuildResolver` names)
+    def resolve_user(
+        self, name: str, guild: Guild | None = None
+    ) -> tuple[dict[str, Any], dict[str, Any] | None]:
+        guild = guild or self.guild
+        user = self.user(name, guild)
+        if user.id not in guild.members:  # Discord resolves a user who is not in the server without `member`
+            return user.payload(), None
+        member = guild.members[user.id].payload(with_user=False)
+        member["permissions"] = str(self.permissions(user.id, guild))
         return user.payload(), member
 
-    def resolve_channel(self, name: str) -> dict[str, Any]:
-        channel = self.channel(name)
-        return {**channel.payload(), "permissions": str(self.permissions(self.bot_user.id))}
+    def resolve_channel(self, name: str, guild: Guild | None = None) -> dict[str, Any]:
+        return self._with_bot_permissions(self.channel(name, guild))
 
-    def resolve_role(self, name: str) -> dict[str, Any] | None:
-        role = next((r for r in self.guild.roles.values() if r.name.lstrip("@") == name), None)
+    def _with_bot_permissions(self, channel: Channel) -> dict[str, Any]:
+        """A guild channel as interactions carry it: with what the bot may do there."""
+        permissions = self.permissions(self.bot_user.id, self.guild_of(channel))
+        return {**channel.payload(), "permissions": str(permissions)}
+
+    def resolve_role(self, name: str, guild: Guild | None = None) -> dict[str, Any] | None:
+        role = (guild or self.guild).role_named(name)
         return role.payload() if role else None
 
     def _ready_payloads(self, session: Session) -> tuple[dict[str, Any], list[dict[str, Any]]]:
         ready = {
             "v": 10,
             "user": {**self.bot_user.payload(), "verified": True, "mfa_enabled": False, "flags": 0},
-            "guilds": [{"id": str(self.guild.id), "unavailable": True}],
+            "guilds": [{"id": str(guild_id), "unavailable": True} for guild_id in self.guilds],
             "shard": [0, 1],
             "application": {"id": str(self.application_id), "flags": self.application_flags},
             "private_channels": [],
@@ -359,8 +434,8 @@ class Sandbox:
             "geo_ordered_rtc_regions": [],
             "_trace": ["heartbot-sandbox"],
         }
-        guild = self.guild.payload(self.guild.members[self.bot_user.id].joined_at)
-        return ready, [guild]
+        guilds = [guild.payload(guild.members[self.bot_user.id].joined_at) for guild in self.guilds.values()]
+        return ready, guilds
 
     # -- messages: every change is dispatched to the bot and observed by the users who can see it ----
 
@@ -376,6 +451,7 @@ class Sandbox:
 
     async def observe(self, message: Message, action: str) -> None:
         channel = self.channels[message.channel_id]
+        guild = self.guild_of(channel)
         pings = [self.users[u].name for u in message.pinged if u in self.users] if action == "send" else []
         self.observations.append(
             Observation(
@@ -389,6 +465,7 @@ class Sandbox:
                 embeds=visible_embeds(message.embeds),
                 buttons=button_labels(message.components),
                 pings=pings,
+                guild_id=guild.id if guild else None,
             )
         )
         self.changed()
@@ -396,14 +473,15 @@ class Sandbox:
     def _gateway_shape(self, message: Message) -> Callable[[int], dict[str, Any] | None]:
         """MESSAGE_CREATE/UPDATE as a session with these intents receives it (the message-content rule)."""
         channel = self.channels[message.channel_id]
+        guild = self.guild_of(channel)
         dm = channel.type == ChannelType.DM
 
         def shape(intents: int) -> dict[str, Any] | None:
             if not intents & (Intent.DIRECT_MESSAGES if dm else Intent.GUILD_MESSAGES):
                 return None
             data = message.payload()
-            if not dm and message.author_id in self.guild.members:
-                data["member"] = self.guild.members[message.author_id].payload(with_user=False)
+            if guild is not None and not dm and message.author_id in guild.members:
+                data["member"] = guild.members[message.author_id].payload(with_user=False)
             keeps_content = (
                 dm
                 or intents & Intent.MESSAGE_CONTENT
@@ -456,7 +534,7 @@ class Sandbox:
     ) -> Message:
         flags = body.get("flags") or 0
         content = body.get("content") or ""
-        guild = self.guild if channel.guild_id else None
+        guild = self.guild_of(channel)
         pings = [] if flags & EPHEMERAL else pinged(content, body.get("allowed_mentions"), guild)
         return Message(
             id=self.ids.next(self.clock.now()),
@@ -481,7 +559,7 @@ class Sandbox:
     async def say(self, user_name: str, text: str, channel_name: str = "general") -> Message:
         """`user_name` posts `text` in a channel (up to 4000 characters, as a member with Nitro may)."""
         _member_may_post(text)
-        user, channel = self.user(user_name), self.channel(channel_name)
+        user, channel = self._acting(user_name, channel_name)
         mentions = [self.bot_user.id] if f"<@{self.bot_user.id}>" in text else []
         message = self.new_message(channel, user.payload(), {"content": text}, mention_ids=mentions)
         await self.settle_background()
@@ -496,45 +574,64 @@ class Sandbox:
 
     async def start_thread(self, user_name: str, name: str, channel_name: str = "general") -> Channel:
         """`user_name` starts a public thread in a channel."""
-        user, parent = self.user(user_name), self.channel(channel_name)
-        thread = Channel(
-            self.ids.next(self.clock.now()),
-            name,
-            ChannelType.PUBLIC_THREAD,
-            self.guild.id,
-            parent_id=parent.id,
-            owner_id=user.id,
-        )
-        self.channels[thread.id] = self.guild.channels[thread.id] = thread
+        user, parent = self._acting(user_name, channel_name)
+        thread = self.new_thread(parent, name, user)
         payload = {**thread.payload(), "newly_created": True}
         await self.settle_background()
         await self.gateway.dispatch("THREAD_CREATE", lambda i: payload if i & Intent.GUILDS else None)
         return thread
 
-    async def set_bot_permissions(self, value: int) -> None:
-        """Change what the bot's role allows, as a server admin would."""
-        await self.set_role_permissions(self.bot_role, value)
+    def new_thread(self, parent: Channel, name: str, owner: User) -> Channel:
+        """A public thread under `parent`, in the parent's guild."""
+        guild = self.guild_of(parent) or self.guild
+        thread = Channel(
+            self.ids.next(self.clock.now()),
+            name,
+            ChannelType.PUBLIC_THREAD,
+            guild.id,
+            parent_id=parent.id,
+            owner_id=owner.id,
+        )
+        self.channels[thread.id] = guild.channels[thread.id] = thread
+        return thread
+
+    async def set_bot_permissions(self, value: int, guild: Guild | None = None) -> None:
+        """Change what the bot's role allows (in the default guild), as a server admin would."""
+        await self.set_role_permissions((guild or self.guild).bot_role, value)
 
     async def set_role_permissions(self, role: Role, value: int) -> None:
         role.permissions = value
-        data = {"guild_id": str(self.guild.id), "role": role.payload()}
+        data = {"guild_id": str(self.guild_of_role(role).id), "role": role.payload()}
         await self.gateway.dispatch("GUILD_ROLE_UPDATE", lambda i: data if i & Intent.GUILDS else None)
 
-    async def give_role(self, user_name: str, role_name: str) -> Role:
-        """An admin gives `user_name` a role (made, with no permissions, if the server lacks it)."""
-        role = next((r for r in self.guild.roles.values() if r.name == role_name), None)
+    def member(self, user_name: str, guild: Guild | None = None) -> Member:
+        """`user_name` as a member of `guild` (the default guild), for what an admin does to them there."""
+        guild = guild or self.guild
+        user = self.user(user_name, guild)
+        if user.id not in guild.members:
+            raise ScriptError(f"{user_name} is not a member of {guild.name}")
+        return guild.members[user.id]
+
+    async def give_role(self, user_name: str, role_name: str, guild: Guild | None = None) -> Role:
+        """An admin gives `user_name` a role (made, with no permissions, if the server lacks it) in `guild`
+        (the default guild)."""
+        guild = guild or self.guild
+        member = self.member(user_name, guild)
+        role = next((r for r in guild.roles.values() if r.name == role_name), None)
         if role is None:
-            role = Role(self.ids.next(), role_name, 0, len(self.guild.roles))
-            self.guild.roles[role.id] = role
-            data = {"guild_id": str(self.guild.id), "role": role.payload()}
+            role = Role(self.ids.next(), role_name, 0, len(guild.roles))
+            guild.roles[role.id] = role
+            data = {"guild_id": str(guild.id), "role": role.payload()}
             await self.gateway.dispatch("GUILD_ROLE_CREATE", lambda i: data if i & Intent.GUILDS else None)
-        self.guild.members[self.user(user_name).id].role_ids.append(role.id)
+        member.role_ids.append(role.id)
         return role
 
-    def take_role(self, user_name: str, role_name: str) -> Role:
-        """An admin takes a role from `user_name` (the bot hears of it in the next interaction's member)."""
-        roles = self.guild.members[self.user(user_name).id].role_ids
-        role = next((self.guild.roles[r] for r in roles if self.guild.roles[r].name == role_name), None)
+    def take_role(self, user_name: str, role_name: str, guild: Guild | None = None) -> Role:
+        """An admin takes a role from `user_name` in `guild` (the default guild); the bot hears of it in the
+        next interaction's member."""
+        guild = guild or self.guild
+        roles = self.member(user_name, guild).role_ids
+        role = next((guild.roles[r] for r in roles if guild.roles[r].name == role_name), None)
         if role is None:
             raise ScriptError(f"{user_name} does not have the role @{role_name}")
         roles.remove(role.id)
@@ -547,28 +644,33 @@ class Sandbox:
         self, user_name: str, text: str | list[str], channel_name: str = "general"
     ) -> Interaction:
         """`user_name` runs a slash command, e.g. `progress set episode:S2E3` (or its words, already split),
-        as the Discord client would."""
-        user, channel = self.user(user_name), self.channel(channel_name)
-        data = command_data(self.commands_for(self.guild.id), text, self)
+        as the Discord client would, in the channel's guild."""
+        user, channel = self._acting(user_name, channel_name)
+        data = command_data(self.commands_for(channel.guild_id), text, self._resolver(channel))
         return await self._interact(2, user, channel, data)
+
+    def _resolver(self, channel: Channel) -> GuildResolver:
+        return GuildResolver(self, self.guild_of(channel) or self.guild)
 
     async def autocomplete(
         self, user_name: str, text: str, channel_name: str = "general"
     ) -> list[dict[str, Any]]:
         """The choices the bot offers while `user_name` types the last option of `text`."""
-        user, channel = self.user(user_name), self.channel(channel_name)
-        data = command_data(self.commands_for(self.guild.id), text, self, autocomplete=True)
+        user, channel = self._acting(user_name, channel_name)
+        data = command_data(
+            self.commands_for(channel.guild_id), text, self._resolver(channel), autocomplete=True
+        )
         interaction = await self._interact(4, user, channel, data)
         await self.acknowledged(interaction)
         return interaction.autocomplete_choices or []
 
     async def apply(self, user_name: str, app_command: str, message: Message) -> Interaction:
         """`user_name` picks an app command from a message's menu (Apps > ...), as Discord would."""
-        user = self.user(user_name)
-        command = next(
-            (c for c in self.commands_for(self.guild.id) if c["name"] == app_command and c.get("type") == 3),
-            None,
-        )
+        channel = self.channels[message.channel_id]
+        guild = self.guild_of(channel)
+        user = self.join(user_name, guild).user if guild else self.user(user_name)
+        commands = self.commands_for(channel.guild_id)
+        command = next((c for c in commands if c["name"] == app_command and c.get("type") == 3), None)
         if command is None:
             raise ScriptError(f"there is no message command {app_command!r}")
         data = {
@@ -578,20 +680,23 @@ class Sandbox:
             "target_id": str(message.id),
             "resolved": {"messages": {str(message.id): message.payload()}},
         }
-        return await self._interact(2, user, self.channels[message.channel_id], data)
+        return await self._interact(2, user, channel, data)
 
     async def delete_webhooks(self) -> None:
         """A server admin deletes every webhook (the shield must make its own again)."""
         self.webhooks.clear()
 
     async def click(self, user_name: str, label: str, channel_name: str | None = None) -> Interaction:
-        """`user_name` presses the button labelled `label` on the newest message they can see with one."""
-        user = self.user(user_name)
+        """`user_name` presses the button labelled `label` on the newest message they can see with one
+        (in `channel_name`, whose guild they join first if need be)."""
+        user = self.user(user_name) if channel_name is None else self._acting(user_name, channel_name)[0]
         for message in reversed(list(self.messages.values())):
             channel = self.channels[message.channel_id]
             if channel_name is not None and channel.name != channel_name:
                 continue
             if message.visible_to not in (None, user.id) or message.loading:
+                continue
+            if (guild := self.guild_of(channel)) is not None and user.id not in guild.members:
                 continue
             for row in message.components:
                 for button in row.get("components", []):
@@ -606,6 +711,9 @@ class Sandbox:
         self, kind: int, user: User, channel: Channel, data: dict[str, Any], message: Message | None = None
     ) -> Interaction:
         interaction_id = self.ids.next(self.clock.now())
+        guild = self.guild_of(channel)
+        # a DM reaches the bot's guild install, which the sandbox files under the default guild
+        owner_guild = guild or self.guild
         payload: dict[str, Any] = {
             "id": str(interaction_id),
             "application_id": str(self.application_id),
@@ -614,20 +722,18 @@ class Sandbox:
             "version": 1,
             "attachment_size_limit": 10 * 1024 * 1024,
             "channel_id": str(channel.id),
-            "channel": self.resolve_channel(channel.name)
-            if channel.guild_id
-            else channel.payload(self.users),
-            "app_permissions": str(self.permissions(self.bot_user.id)),
+            "channel": self._with_bot_permissions(channel) if guild else channel.payload(self.users),
+            "app_permissions": str(self.permissions(self.bot_user.id, owner_guild)),
             "locale": user.locale,
             "entitlements": [],
-            "authorizing_integration_owners": {"0": str(self.guild.id)},
+            "authorizing_integration_owners": {"0": str(owner_guild.id)},
             "context": 0,
             "data": data,
         }
-        if channel.guild_id:
-            member = self.guild.members[user.id].payload()
-            member["permissions"] = str(self.permissions(user.id))
-            payload.update(guild_id=str(self.guild.id), guild_locale="en-GB", member=member)
+        if guild is not None:
+            member = guild.members[user.id].payload()
+            member["permissions"] = str(self.permissions(user.id, guild))
+            payload.update(guild_id=str(guild.id), guild_locale="en-GB", member=member)
         else:
             payload.update(user=user.payload(), context=1)
         if message is not None:
@@ -662,7 +768,32 @@ class Sandbox:
         self.changed()
 
     def seen_by(self, user_name: str) -> list[Observation]:
-        return [o for o in self.observations if o.seen_by(user_name)]
+        """What `user_name` sees: in DMs what is theirs, in guilds what their guilds' channels show (a user
+        not made yet would join the default guild)."""
+        user = self._find_user(user_name)
+        guilds = {g.id for g in self.guilds.values() if user.id in g.members} if user else {self.guild.id}
+        return [
+            o
+            for o in self.observations
+            if o.seen_by(user_name) and (o.guild_id is None or o.guild_id in guilds)
+        ]
 
     def now(self) -> datetime:
         return self.clock.now()
+
+
+@dataclass
+class GuildResolver:
+    """What command options name, looked up in the guild the command runs in."""
+
+    sandbox: Sandbox
+    guild: Guild
+
+    def resolve_user(self, name: str) -> tuple[dict[str, Any], dict[str, Any] | None]:
+        return self.sandbox.resolve_user(name, self.guild)
+
+    def resolve_channel(self, name: str) -> dict[str, Any]:
+        return self.sandbox.resolve_channel(name, self.guild)
+
+    def resolve_role(self, name: str) -> dict[str, Any] | None:
+        return self.sandbox.resolve_role(name, self.guild)

@@ -1,4 +1,4 @@
-"""What the stand-in knows: users, one guild with roles and channels, messages, interactions, webhooks.
+"""What the stand-in knows: users, guilds with their roles and channels, messages, interactions, webhooks.
 
 Payload builders return the JSON shapes Discord sends, with the fields discord.py reads.
 """
@@ -167,6 +167,20 @@ class Guild:
     members: dict[int, Member] = field(default_factory=dict)
     channels: dict[int, Channel] = field(default_factory=dict)
     created_at: datetime | None = None
+    moderator_role_id: int = 0  # the role with Manage Server that `admin` holds here
+    bot_role_id: int = 0  # the bot's own role, what its invite granted
+
+    @property
+    def moderator_role(self) -> Role:
+        return self.roles[self.moderator_role_id]
+
+    @property
+    def bot_role(self) -> Role:
+        return self.roles[self.bot_role_id]
+
+    def role_named(self, name: str) -> Role | None:
+        """A role by name, `@` or not (`@everyone`, `Moderators`)."""
+        return next((r for r in self.roles.values() if r.name.lstrip("@") == name.lstrip("@")), None)
 
     def permissions(self, user_id: int) -> int:
         """Guild-wide permissions (the sandbox has no channel overwrites)."""
