@@ -27,21 +27,30 @@ _APOSTROPHE_S = re.compile(r"['’ʼ]s$|['’ʼ]")
 class Message:
     """A message's plain words: where each is, what lexicon words it matches, which sentence it is in."""
 
-    __slots__ = ("ends", "groups", "keys", "positions", "public", "starts")
+    __slots__ = ("_groups", "_regions", "_text", "ends", "keys", "positions", "public", "starts")
 
-    def __init__(self) -> None:
+    def __init__(self, text: str = "", regions: Sequence[tuple[int, int, str]] = ()) -> None:
+        self._text, self._regions = text, regions
         self.starts: list[int] = []
         self.ends: list[int] = []
         self.keys: list[str] = []
-        self.groups: list[int] = []
+        self._groups: list[int] | None = None
         self.positions: dict[int, list[int]] = {}  # slot -> indexes of the words that match it
         self.public: set[int] | None = None  # the words that cannot say what happens, once looked for
+
+    @property
+    def groups(self) -> list[int]:
+        """Each word's sentence (`sentence_groups`), found the first time a rule needs them: most messages
+        that get past the prefilter are done with before."""
+        if self._groups is None:
+            self._groups = sentence_groups(self._text, self.starts, self._regions)
+        return self._groups
 
 
 def read(text: str, lexicon: CompiledLexicon) -> Message:
     """The message's plain words, each with the slots of the lexicon words it matches."""
-    message = Message()
     regions = markup_regions(text)
+    message = Message(text, regions)
     # Words inside a spoiler, code, link, mention or custom emoji are left out.
     matches = [
         match for match in WORD.finditer(text) if not regions or not in_regions(match.start(), regions)
@@ -58,7 +67,6 @@ def read(text: str, lexicon: CompiledLexicon) -> Message:
                 positions[slot].append(index)
             else:
                 positions[slot] = [index]
-    message.groups = sentence_groups(text, message.starts, regions)
     if not lexicon.roles.keys().isdisjoint(keys):
         _resolve_roles(message, lexicon)
     return message
