@@ -176,10 +176,11 @@ class ShieldRepository:
 
     async def repost(self, message_id: int) -> StoredRepost | None:
         """A repost by the id of its last part (the one with the button)."""
-        row = await self._db.fetchone(
-            "SELECT message_id, guild_id, author_id, original FROM shield_reposts WHERE message_id = ?",
-            (message_id,),
-        )
+        query = "SELECT message_id, guild_id, author_id, original FROM shield_reposts WHERE message_id = ?"
+        row = await self._db.fetchone(query, (message_id,))
+        if row is None:  # saved just after it was posted: a click that quick may have overtaken the save
+            await self._db.wait_for_writes()
+            row = await self._db.fetchone(query, (message_id,))
         if row is None:
             return None
         parts = await self._db.fetchall(
