@@ -1,16 +1,16 @@
 """Cold members' first reads of their progress, all at once, while progress is being written.
 
     python -m bench.cold_reads [--members 100 200 500] [--runs 5] [--before REVISION]
-                               [--sandbox [--connector-limit N]]
+                               [--sandbox [--command "progress show"] [--connector-limit N]]
 
 Each sample is a new process on a new SQLite file holding 5,000 members' progress (half the cold members
 among them), with two writers changing other members' progress throughout (a transaction of one
 member's and one of twenty, each writer pausing 2 ms between its transactions). N members who have not
 been seen since start-up then each call ProgressService.get at the same moment; a member's latency is the
 time from that moment until their progress is back. With --sandbox, the whole bot instead, through the
-sandbox: N members who never used it each run /progress show at once, timed from the interaction's
-creation to its acknowledgement, with those past Discord's 3 seconds counted, and the HTTP connections
-the bot opened meanwhile; --connector-limit hands the bot an aiohttp connector with at most N
+sandbox: N members who never used it each run /progress show (or --command) at once, timed from the
+interaction's creation to its acknowledgement, with those past Discord's 3 seconds counted, and the HTTP
+connections the bot opened meanwhile; --connector-limit hands the bot an aiohttp connector with at most N
 connections, to see what a bounded pool would change.
 
 "Before" is this checkout with the database's and progress's files as they were at --before (the last
@@ -115,9 +115,9 @@ async def sample(members: int) -> dict[str, float | str]:
             }
 
 
-async def sandbox_sample(members: int, connector_limit: int) -> dict[str, float | str]:
-    """One run through the sandbox: `members` who never used the bot each run /progress show at once
-    (their first command reads their progress, and writes that they were told how to set it)."""
+async def sandbox_sample(members: int, command: str, connector_limit: int) -> dict[str, float | str]:
+    """One run through the sandbox: `members` who never used the bot each run `command` at once (their
+    first command reads their progress; /progress set then writes it)."""
     import contextlib
     import logging
 
@@ -147,7 +147,7 @@ async def sandbox_sample(members: int, connector_limit: int) -> dict[str, float 
             sandbox.violations.clear()
             connections = 0
             interactions = await asyncio.gather(
-                *(sandbox.run_command(f"fan{i}", "progress show") for i in range(members))
+                *(sandbox.run_command(f"fan{i}", command) for i in range(members))
             )
             with contextlib.suppress(TimeoutError):  # what is unacknowledged by then is counted, not raised
                 await sandbox.wait_for(lambda: all(i.response_type is not None for i in interactions), 15)
@@ -170,10 +170,12 @@ async def sandbox_sample(members: int, connector_limit: int) -> dict[str, float 
     }
 
 
-def run_sample(tree: Path, members: int, sandbox: bool, connector_limit: int) -> dict[str, float]:
+def run_sample(
+    tree: Path, members: int, sandbox: bool, command: str, connector_limit: int
+) -> dict[str, float]:
     """A sample in a new process with `tree`'s bot package first on the path."""
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(tree), str(ROOT)])}
-    mode = ["--sandbox-sample", str(members), "--connector-limit", str(connector_limit)]
+    mode = ["--sandbox-sample", str(members), "--command", command, "--connector-limit", str(connector_limit)]
     done = subprocess.run(
         [sys.executable, __file__, *(mode if sandbox else ["--sample", str(members)])],
         env=env,
@@ -213,6 +215,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--before", default=BEFORE, help="the revision to compare with ('' for none)")
     parser.add_argument("--sandbox", action="store_true", help="through the sandbox, /progress show")
+    parser.add_argument("--command", default="progress show", help="with --sandbox: what each member runs")
     parser.add_argument(
         "--connector-limit", type=int, default=0, help="with --sandbox: the bot's HTTP connections at most"
     )
@@ -223,7 +226,8 @@ def main() -> None:
         print(json.dumps(asyncio.run(sample(options.sample))))
         return
     if options.sandbox_sample:
-        print(json.dumps(asyncio.run(sandbox_sample(options.sandbox_sample, options.connector_limit))))
+        ran = sandbox_sample(options.sandbox_sample, options.command, options.connector_limit)
+        print(json.dumps(asyncio.run(ran)))
         return
 
     from bench.stats import spread
@@ -236,7 +240,9 @@ def main() -> None:
         for _ in range(options.runs):
             for members in options.members:
                 for name, tree in trees.items():  # interleaved: before, now, before, now...
-                    sampled = run_sample(tree, members, options.sandbox, options.connector_limit)
+                    sampled = run_sample(
+                        tree, members, options.sandbox, options.command, options.connector_limit
+                    )
                     results.setdefault((name, members), []).append(sampled)
     print(f"{options.runs} runs each; per figure: min / median / max over the runs, in ms")
     for members in options.members:
