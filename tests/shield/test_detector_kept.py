@@ -7,6 +7,7 @@ import logging
 import os
 import subprocess
 import sys
+import time
 import tomllib
 from pathlib import Path
 
@@ -112,3 +113,16 @@ def test_a_damaged_cache_file_is_compiled_again_and_replaced(lexicon: Lexicon, c
     compiled = load_or_build(lexicon, CompiledLexicon, CompiledLexicon)
     assert [str(span.reveals) for span in reading_with(lexicon, compiled).find("charlie fainted")] == ["S2E5"]
     assert isinstance(load_or_build(lexicon, never, CompiledLexicon), CompiledLexicon)
+
+
+def test_a_kept_lexicon_no_process_read_for_a_week_is_removed(lexicon: Lexicon, cache: Path) -> None:
+    load_or_build(lexicon, CompiledLexicon, CompiledLexicon)
+    in_use, unused = kept_path(lexicon), cache / "shield" / "lexicon-0123456789abcdef.pickle"
+    unused.write_bytes(b"from an older detector")
+    week_ago = time.time() - 8 * 24 * 3600
+    for path in (in_use, unused):
+        os.utime(path, (week_ago, week_ago))
+    load_or_build(lexicon, never, CompiledLexicon)  # read: in use again
+    load_or_build(dataclasses.replace(lexicon, rules=lexicon.rules[1:]), CompiledLexicon, CompiledLexicon)
+    assert in_use.is_file()
+    assert not unused.exists()

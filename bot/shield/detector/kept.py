@@ -2,18 +2,22 @@
 
 A file is named by a hash of the lexicon's content and of the code that compiles and reads it (this
 package, bot.canon.lexicon, the Python version): a changed lexicon or a changed detector never reads an old
-one. It sits in heartbot's cache folder (bot.core.cache). A folder that cannot be written, a file that
-cannot be read or a damaged one only means the lexicon is compiled again (and kept again), with a debug log.
+one. It sits in heartbot's cache folder (bot.core.cache); one that no process has read for a week is
+removed. A folder that cannot be written, a file that cannot be read or a damaged one only means the
+lexicon is compiled again (and kept again), with a debug log.
 """
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import gc
 import hashlib
 import logging
+import os
 import pickle
 import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
@@ -24,6 +28,7 @@ from bot.core.cache import cache_dir, keep, read_kept
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+_UNUSED_FOR = 7 * 24 * 3600  # seconds
 
 
 @functools.cache
@@ -48,6 +53,8 @@ def load_or_build(lexicon: Lexicon, build: Callable[[Lexicon], T], kind: type[T]
     if data is not None:
         found = _unpickled(data)
         if isinstance(found, kind):
+            with contextlib.suppress(OSError):
+                os.utime(path)  # in use: see _forget_unused
             return found
         log.debug("the compiled lexicon in %s cannot be read: compiling it again", path)
     built = build(lexicon)
@@ -58,7 +65,18 @@ def load_or_build(lexicon: Lexicon, build: Callable[[Lexicon], T], kind: type[T]
         return built
     if keep(path, data):
         log.debug("compiled lexicon kept in %s", path)
+        _forget_unused(path)
     return built
+
+
+def _forget_unused(kept: Path) -> None:
+    """Remove the compiled lexicons no process has read for a week: each change of the code or the lexicon
+    leaves one behind."""
+    cutoff = time.time() - _UNUSED_FOR
+    for other in kept.parent.glob("lexicon-*.pickle"):
+        with contextlib.suppress(OSError):
+            if other != kept and other.stat().st_mtime < cutoff:
+                other.unlink()
 
 
 def _unpickled(data: bytes) -> object:
