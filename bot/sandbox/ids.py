@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import secrets
-import string
 import time
 from datetime import UTC, datetime
 
 DISCORD_EPOCH_MS = 1420070400000
-_TOKEN_ALPHABET = string.ascii_letters + string.digits + "-_"
 
 
 class Snowflakes:
@@ -29,4 +27,4 @@ def snowflake_time(snowflake: int) -> datetime:
 
 def token(length: int = 68) -> str:
     """Webhook and interaction tokens: 60+ characters of [A-Za-z0-9_-]."""
-    return "".join(secrets.choice(_TOKEN_ALPHABET) for _ in range(length))
+    return secrets.token_urlsafe(length)[:length]  # one call for the randomness, not one per character

@@ -355,10 +355,7 @@ class RestApi:
         return interaction
 
     def _by_token(self, interaction_token: str) -> Interaction | None:
-        for interaction in self.sandbox.interactions.values():
-            if interaction.token == interaction_token:
-                return interaction
-        return None
+        return self.sandbox.interactions_by_token.get(interaction_token)
 
     def _token_alive(self, interaction: Interaction) -> None:
         if interaction.response_type is None:

@@ -113,6 +113,7 @@ class Sandbox:
         )
         self.application_flags = sum(APPLICATION_FLAGS[name] for name in set(privileged_intents))
         self.users: dict[int, User] = {self.bot_user.id: self.bot_user}
+        self._users_by_name: dict[str, User] = {self.bot_user.name: self.bot_user}
         self.guilds: dict[int, Guild] = {}
         self.channels: dict[int, Channel] = {}
         # the default guild: where users join on first use and channels are made unless told otherwise
@@ -120,6 +121,7 @@ class Sandbox:
         self.moderator_role, self.bot_role = self.guild.moderator_role, self.guild.bot_role
         self.messages: dict[int, Message] = {}
         self.interactions: dict[int, Interaction] = {}
+        self.interactions_by_token: dict[str, Interaction] = {}  # callbacks and webhooks name them so
         self.webhooks: dict[int, Webhook] = {}
         self.scheduled_events: dict[int, dict[str, Any]] = {}
         self.commands: dict[int | None, list[dict[str, Any]]] = {}  # by guild id, None = global
@@ -314,10 +316,11 @@ class Sandbox:
     def _new_user(self, name: str) -> User:
         user = User(self.ids.next(), name)
         self.users[user.id] = user
+        self._users_by_name.setdefault(name, user)
         return user
 
     def _find_user(self, name: str) -> User | None:
-        return next((user for user in self.users.values() if user.name == name), None)
+        return self._users_by_name.get(name)
 
     def user(self, name: str, guild: Guild | None = None) -> User:
         """A user by name, joining `guild` (the default guild) on first use; `admin` gets Manage Server."""
@@ -750,6 +753,7 @@ class Sandbox:
             source_message_id=message.id if message else None,
         )
         self.interactions[interaction_id] = interaction
+        self.interactions_by_token[interaction.token] = interaction
         await self.settle_background()  # channels the options named reach the bot before the interaction
         await self.gateway.dispatch("INTERACTION_CREATE", payload)
         return interaction
