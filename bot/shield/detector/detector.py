@@ -91,12 +91,17 @@ class Detector:
 
 
 def _learn_quiet(lexicon: CompiledLexicon, words: Iterable[str]) -> None:
-    """Remember the words that start no entry of the lexicon's filters and no episode reference."""
-    if len(lexicon.quiet) > _QUIET_LIMIT:
-        lexicon.quiet = set()
+    """Remember the words that start no entry of the lexicon's filters and no episode reference (and, so as
+    to look at each word once, those that do)."""
+    if len(lexicon.checked) > _QUIET_LIMIT:
+        lexicon.quiet, lexicon.checked = set(), set()
+    new = set(words) - lexicon.checked
+    if not new:
+        return
     filters = [lexicon.prefilter, lexicon.event_filter]
     if lexicon.term_filter is not None:
         filters.append(lexicon.term_filter)
-    for word in set(words) - lexicon.quiet:
+    for word in new:
         if REFERENCE_START.fullmatch(word) is None and not any(found.starts(word) for found in filters):
             lexicon.quiet.add(word)
+    lexicon.checked.update(new)

@@ -306,10 +306,11 @@ class CompiledLexicon:
         self.known: dict[str, tuple[str, tuple[int, ...]]] = {}
         # Message words that start nothing the filters or episode references look for (detector.py).
         self.quiet: set[str] = set()
+        self.checked: set[str] = set()  # the words looked at for that, quiet or not
 
     def __getstate__(self) -> dict[str, object]:
         """Pickled (bot.shield.detector.kept) without the message words it has met."""
-        return {**self.__dict__, "known": {}, "quiet": set()}
+        return {**self.__dict__, "known": {}, "quiet": set(), "checked": set()}
 
     def _name_slots(self, lexicon: Lexicon) -> tuple[frozenset[int], dict[int, frozenset[str]], _Singles]:
         """The words of names; which characters a one-word name means; one such word for each character."""
@@ -341,7 +342,7 @@ class CompiledLexicon:
         extended.slots = self.slots.copy()
         extended.rules = list(self.rules)
         extended.known = {}  # a term's words match more than the lexicon's alone
-        extended.quiet = set()
+        extended.quiet, extended.checked = set(), set()
         for term, words in phrases:
             rule_id = f"{SERVER_TERM_RULE}:{' '.join(term.phrase.split())}"
             extended.rules.append(
