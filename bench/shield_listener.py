@@ -1,10 +1,11 @@
 """How long the shield's listener spends on each message, in the real bot, through the sandbox.
 
-    python -m bench.shield_listener [--messages 2000]
+    python -m bench.shield_listener [--messages 2000] [--runs 5]
 
 The shield is on (wrap) in #general. Typical chat that is not a spoiler goes through the listener; the
 time inside it is measured per message (median and 99th percentile; target: p99 under 0.2 ms). A few
-spoilers are timed separately: those include the repost round trip.
+spoilers are timed separately: those include the repost round trip. Each run is a new sandbox and bot;
+the figures are min / median / max over --runs runs.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench.stats import percentile
+from bench.stats import percentile, spread
 from bot.sandbox.harness import Actor, RunningBot, new_sandbox
 
 CHATTER = [
@@ -42,8 +43,8 @@ async def until(count: int, timings: list[float], timeout: float = 30) -> None:
             await asyncio.sleep(0.001)
 
 
-async def main(count: int) -> None:
-    logging.basicConfig(level=logging.ERROR)
+async def one_run(count: int) -> tuple[list[float], list[float]]:
+    """The listener's time for each non-spoiler, and for each spoiler."""
     timings: list[float] = []
     with tempfile.TemporaryDirectory() as scratch:
         async with (
@@ -76,14 +77,25 @@ async def main(count: int) -> None:
             await until(count + len(SPOILERS), timings)
             await sandbox.idle()
             spoilers = timings[count:]
+    return chatter, spoilers
+
+
+def main(count: int, runs: int) -> None:
+    logging.basicConfig(level=logging.ERROR)
+    results = [asyncio.run(one_run(count)) for _ in range(runs)]
+    medians = [statistics.median(chatter) for chatter, _ in results]
+    p99s = [percentile(chatter, 0.99) for chatter, _ in results]
     print(
-        f"non-spoilers: {len(chatter)} messages, median {statistics.median(chatter):.3f} ms, "
-        f"p99 {percentile(chatter, 0.99):.3f} ms in the listener"
+        f"non-spoilers: {count} messages a run, {runs} runs; in the listener median "
+        f"{spread(medians, '.3f')} ms, p99 {spread(p99s, '.3f')} ms (min / median / max)"
     )
-    print(f"spoilers (wrapped and reposted): median {statistics.median(spoilers):.1f} ms")
+    wrapped = [statistics.median(spoilers) for _, spoilers in results]
+    print(f"spoilers (wrapped and reposted): median {spread(wrapped, '.1f')} ms")
 
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--messages", type=int, default=2000)
-    asyncio.run(main(parser.parse_args().messages))
+    parser.add_argument("--runs", type=int, default=5)
+    arguments = parser.parse_args()
+    main(arguments.messages, arguments.runs)
