@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 from datetime import timedelta
@@ -11,7 +12,7 @@ import pytest
 
 from bot import __version__
 from bot.canon import Canon
-from bot.core.app import EXTENSIONS
+from bot.core.app import EXTENSIONS, HTTP_CONNECTIONS
 from bot.core.tree import UNEXPECTED
 from bot.sandbox.harness import Actor, RunningBot
 from bot.sandbox.server import GUILD_NAME, Sandbox
@@ -185,3 +186,12 @@ async def test_help_outgrowing_one_embed_comes_in_pages(
     ]
     assert "`/help`: List every command with what it does." in listed
     assert pages[-1].buttons == ["Previous"]
+
+
+async def test_a_burst_of_answers_shares_a_few_connections(running: RunningBot, sandbox: Sandbox) -> None:
+    """Each new connection to Discord is a TLS handshake: a burst reuses a bounded pool instead."""
+    interactions = await asyncio.gather(
+        *(sandbox.run_command(f"fan{i}", "progress show") for i in range(100))
+    )
+    await sandbox.wait_for(lambda: all(i.acknowledged_at for i in interactions), timeout=10)
+    assert 1 <= len(sandbox.http_connections) <= HTTP_CONNECTIONS < 100

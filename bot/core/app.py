@@ -7,6 +7,7 @@ import logging
 from collections.abc import Sequence
 from typing import Any
 
+import aiohttp
 import discord
 from discord.ext import commands
 
@@ -74,6 +75,9 @@ def required_intents() -> discord.Intents:
     return intents
 
 
+HTTP_CONNECTIONS = 32  # at once, to Discord's API
+
+
 class HeartBot(commands.Bot):
     def __init__(
         self,
@@ -99,6 +103,9 @@ class HeartBot(commands.Bot):
             owner_ids=set(settings.owner_ids),
             # Nothing the bot posts pings anyone unless a feature opts in explicitly.
             allowed_mentions=discord.AllowedMentions.none(),
+            # discord.py's pool has no limit: a burst of answers would open a connection (a TLS handshake
+            # with Discord) for each; a bounded pool keeps reusing a few, and the rest wait their turn.
+            connector=options.pop("connector", None) or aiohttp.TCPConnector(limit=HTTP_CONNECTIONS),
             **options,
         )
         self.settings = settings

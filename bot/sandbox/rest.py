@@ -149,6 +149,8 @@ class RestApi:
     async def handle(self, request: web.Request) -> web.Response:
         """Answer one request, counted in `Sandbox.in_flight` meanwhile (what `Sandbox.idle` waits for)."""
         self.sandbox.in_flight += 1
+        if request.transport is not None:  # which of the client's connections it came over
+            self.sandbox.http_connections.add(request.transport.get_extra_info("peername"))
         try:
             return await self._answer(request)
         finally:

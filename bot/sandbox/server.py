@@ -130,6 +130,7 @@ class Sandbox:
         self.observations: list[Observation] = []
         self.violations: list[str] = []
         self.in_flight = 0  # requests the REST half is still answering
+        self.http_connections: set[object] = set()  # every connection a request has come over
         self._changed = asyncio.Event()  # set and replaced on every change; waiters re-check their predicate
         self._watched: list[Callable[[], list[str]]] = []  # what clients report still under way, in words
         self.gateway = Gateway(
