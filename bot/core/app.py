@@ -141,7 +141,9 @@ class HeartBot(commands.Bot):
             reader = asyncio.ensure_future(
                 asyncio.to_thread(load_shield_reader, lexicon, self.settings, canon=self.canon)
             )
-        self.shield = ShieldService(ShieldRepository(self.db), lexicon, reader, self.spoiler_levels)
+        self.shield = ShieldService(
+            ShieldRepository(self.db), lexicon, reader, self.spoiler_levels, self.clock
+        )
         self.privacy = PrivacyService(self.db, self.progress, self.shield, self.timezones, self.parties)
         await self.load_extensions()  # cogs register their timer handlers as they load
         if self.sync_on_start:

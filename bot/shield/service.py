@@ -8,13 +8,15 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import partial
 from typing import Any, TypeVar
 
 from bot.canon import EpisodeCode
 from bot.canon.lexicon import Lexicon
+from bot.core.clock import Clock
 from bot.core.errors import BadInput
+from bot.core.memo import BoundedCache
 from bot.progress.channel_levels import SpoilerLevelService
 from bot.shield.detector import Detector, ServerTerm, Span, wrap_spans
 from bot.shield.repository import (
@@ -100,6 +102,10 @@ async def _read(reader: ShieldReader, text: str, call: Callable[[], T]) -> T:
     return await asyncio.to_thread(call) if reader.slow(text) else call()
 
 
+CACHED_SERVERS = 1_000
+CACHED_FOR = timedelta(hours=1)
+
+
 class ShieldService:
     """`reader` reads every message: the lexicon's detector, with the semantic reader when it runs. It may
     still be loading (its model loads beside the bot's connection at start-up): what reads waits for it."""
@@ -110,12 +116,16 @@ class ShieldService:
         lexicon: Lexicon,
         reader: ShieldReader | asyncio.Future[ShieldReader],
         levels: SpoilerLevelService,
+        clock: Clock,
     ) -> None:
         self._repository = repository
         self._lexicon = lexicon
         self._levels = levels
-        self._settings: dict[int, GuildShield] = {}
-        self._detectors: dict[int, ShieldReader] = {}  # per server: the lexicon plus the server's own terms
+        # Every message reads its server's settings: kept for the servers active lately, and a read that a
+        # change overtook is never kept (it would leave a channel guarded as it was before the change).
+        self._settings: BoundedCache[int, GuildShield] = BoundedCache(clock, CACHED_SERVERS, CACHED_FOR)
+        # per server: the lexicon plus the server's own terms
+        self._detectors: BoundedCache[int, ShieldReader] = BoundedCache(clock, CACHED_SERVERS, CACHED_FOR)
         self._reader = reader
 
     async def reader(self) -> ShieldReader:
@@ -125,25 +135,24 @@ class ShieldService:
         return self._reader
 
     async def settings(self, guild_id: int) -> GuildShield:
-        if guild_id not in self._settings:
-            self._settings[guild_id] = await self._repository.get(guild_id)
-        return self._settings[guild_id]
+        return await self._settings.load(guild_id, lambda: self._repository.get(guild_id))
 
     def _changed(self, guild_id: int) -> None:
-        self._settings.pop(guild_id, None)
-        self._detectors.pop(guild_id, None)
+        self._settings.discard(guild_id)
+        self._detectors.discard(guild_id)
 
     async def detector(self, guild_id: int) -> ShieldReader:
         """The server's reader: the shared one, with a detector that also knows the server's terms."""
-        if guild_id not in self._detectors:
+
+        async def build() -> ShieldReader:
             terms = (await self.settings(guild_id)).terms
             reader = await self.reader()
-            if terms:
-                reader = reader.with_detector(
-                    Detector(self._lexicon, [ServerTerm(t.phrase, t.reveals) for t in terms])
-                )
-            self._detectors[guild_id] = reader
-        return self._detectors[guild_id]
+            if not terms:
+                return reader
+            server_terms = [ServerTerm(t.phrase, t.reveals) for t in terms]
+            return reader.with_detector(Detector(self._lexicon, server_terms))
+
+        return await self._detectors.load(guild_id, build)
 
     async def mode(self, guild_id: int, channel_id: int, parent_id: int | None = None) -> ShieldMode:
         """A thread is guarded as its channel is."""

@@ -3,6 +3,7 @@ the shield keeps about a member, exported and erased through its service."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime
 
 from bot.canon import Canon, EpisodeCode
@@ -12,7 +13,7 @@ from bot.core.database import Database
 from bot.progress.channel_levels import SpoilerLevelService
 from bot.progress.channel_levels_repository import SpoilerLevelRepository
 from bot.shield.detector import Detector
-from bot.shield.repository import ShieldRepository, StoredRepost
+from bot.shield.repository import GuildShield, ShieldMode, ShieldRepository, StoredRepost
 from bot.shield.semantic import ShieldReader
 from bot.shield.service import ShieldService
 
@@ -45,8 +46,9 @@ async def test_erasing_a_members_data_erases_their_reposts_parts(db: Database) -
 
 def shield_service(db: Database, canon: Canon) -> ShieldService:
     lexicon = load_lexicon(canon)
-    levels = SpoilerLevelService(SpoilerLevelRepository(db), SystemClock())
-    return ShieldService(ShieldRepository(db), lexicon, ShieldReader(Detector(lexicon)), levels)
+    clock = SystemClock()
+    levels = SpoilerLevelService(SpoilerLevelRepository(db), clock)
+    return ShieldService(ShieldRepository(db), lexicon, ShieldReader(Detector(lexicon)), levels, clock)
 
 
 async def test_a_members_export_holds_their_spoilers_and_kept_messages(db: Database, canon: Canon) -> None:
@@ -72,3 +74,33 @@ async def test_erasing_a_member_leaves_the_shield_nothing_of_theirs(db: Database
     await service.erase_member(7)
     assert await service.export_member(7) == {}
     assert await service.export_member(8) == {"messages_kept_for_not_a_spoiler": 1}
+
+
+class HeldReads(ShieldRepository):
+    """Settings reads that wait until the test lets them finish, as a read queued behind others would."""
+
+    def __init__(self, db: Database) -> None:
+        super().__init__(db)
+        self.read = asyncio.Event()  # a read has what was stored
+        self.release = asyncio.Event()
+
+    async def get(self, guild_id: int) -> GuildShield:
+        settings = await super().get(guild_id)
+        self.read.set()
+        await self.release.wait()
+        return settings
+
+
+async def test_a_settings_read_overtaken_by_a_change_is_not_kept(db: Database, canon: Canon) -> None:
+    """Otherwise a channel the shield was just turned on in would stay unguarded until the bot restarts."""
+    lexicon = load_lexicon(canon)
+    clock = SystemClock()
+    repository = HeldReads(db)
+    levels = SpoilerLevelService(SpoilerLevelRepository(db), clock)
+    shield = ShieldService(repository, lexicon, ShieldReader(Detector(lexicon)), levels, clock)
+    reading = asyncio.create_task(shield.mode(1, 10))
+    await repository.read.wait()  # the read has what was stored before the change, and waits
+    await shield.set_mode(1, 10, ShieldMode.WRAP)
+    repository.release.set()
+    assert await reading is ShieldMode.OFF  # it began before the change
+    assert await shield.mode(1, 10) is ShieldMode.WRAP
