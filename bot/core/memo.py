@@ -8,7 +8,7 @@ import itertools
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Hashable, Mapping, Sequence
 from datetime import datetime, timedelta
-from typing import Generic, TypeVar
+from typing import Generic, Protocol, TypeVar
 
 from bot.core.clock import Clock
 
@@ -158,3 +158,49 @@ class BatchLoader(Generic[K, V]):
                 future.cancel()
             self._waiting.clear()
             self._task = None
+
+
+class Transactions(Protocol):
+    """What CachedReads needs of its repository: whether the caller is inside its own transaction, and a
+    way to hear when it has ended (bot.core.database.Database has both)."""
+
+    def in_transaction(self) -> bool: ...
+
+    def after_transaction(self, callback: Callable[[], None]) -> None: ...
+
+
+class CachedReads(Generic[K, V]):
+    """What a service keeps of what it reads: a BoundedCache filled through a BatchLoader, told of the
+    service's own changes. A change made inside a transaction is forgotten again once the transaction has
+    ended: until it is committed, other tasks read the old value, and may have kept it."""
+
+    def __init__(
+        self,
+        clock: Clock,
+        size: int,
+        ttl: timedelta,
+        load_many: Callable[[Sequence[K]], Awaitable[Mapping[K, V]]],
+        transactions: Transactions,
+        missing: Callable[[K], V],
+    ) -> None:
+        self._cache: BoundedCache[K, V] = BoundedCache(clock, size, ttl)
+        self._loader: BatchLoader[K, V] = BatchLoader(load_many, alone=transactions.in_transaction)
+        self._transactions = transactions
+        self._missing = missing  # the value of a key `load_many` did not find
+
+    async def get(self, key: K) -> V:
+        return await self._cache.load(key, lambda: self._read(key))
+
+    async def _read(self, key: K) -> V:
+        found = await self._loader.load(key)
+        return self._missing(key) if found is None else found
+
+    def changed(self, key: K, value: V | None = None) -> None:
+        """`key` was just written: keep `value` when given, else read it again next time."""
+        self._loader.forget(key)
+        if value is None:
+            self._cache.discard(key)
+        else:
+            self._cache.put(key, value)
+        if self._transactions.in_transaction():
+            self._transactions.after_transaction(lambda: self.changed(key))

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from bot.canon import EpisodeCode
 from bot.core.clock import Clock
-from bot.core.memo import BatchLoader, BoundedCache
+from bot.core.memo import CachedReads
 from bot.progress.channel_levels_repository import (
     GuildSpoilerSettings,
     SpoilerChannel,
@@ -23,25 +23,18 @@ class SpoilerLevelService:
     def __init__(self, repository: SpoilerLevelRepository, clock: Clock) -> None:
         self._repository = repository
         self._clock = clock
-        self._cache: BoundedCache[int, GuildSpoilerSettings] = BoundedCache(clock, CACHED_SERVERS, CACHED_FOR)
         # a burst in one server reads its settings once; several servers' are read together
-        self._loader = BatchLoader(repository.get_many, alone=repository.in_transaction)
+        self._cache: CachedReads[int, GuildSpoilerSettings] = CachedReads(
+            clock,
+            CACHED_SERVERS,
+            CACHED_FOR,
+            repository.get_many,
+            repository,
+            missing=lambda guild_id: GuildSpoilerSettings(guild_id, None, ()),  # get_many answers for all
+        )
 
     async def settings(self, guild_id: int) -> GuildSpoilerSettings:
-        return await self._cache.load(guild_id, lambda: self._read(guild_id))
-
-    async def _read(self, guild_id: int) -> GuildSpoilerSettings:
-        settings = await self._loader.load(guild_id)
-        assert settings is not None  # get_many answers for every server asked about
-        return settings
-
-    def _changed(self, guild_id: int) -> None:
-        """Read the server's settings from the database next time; inside a transaction, also once it
-        has ended (other tasks read the old settings until then)."""
-        self._loader.forget(guild_id)
-        self._cache.discard(guild_id)
-        if self._repository.in_transaction():
-            self._repository.after_transaction(lambda: self._changed(guild_id))
+        return await self._cache.get(guild_id)
 
     async def channel_level(
         self, guild_id: int | None, channel_id: int, parent_id: int | None = None
@@ -58,13 +51,13 @@ class SpoilerLevelService:
 
     async def set_baseline(self, guild_id: int, level: EpisodeCode) -> None:
         await self._repository.set_baseline(guild_id, level, self._clock.now())
-        self._changed(guild_id)
+        self._cache.changed(guild_id)
 
     async def set_channel(self, guild_id: int, channel_id: int, up_to: EpisodeCode) -> None:
         await self._repository.set_channel(SpoilerChannel(guild_id, channel_id, up_to), self._clock.now())
-        self._changed(guild_id)
+        self._cache.changed(guild_id)
 
     async def remove_channel(self, guild_id: int, channel_id: int) -> bool:
         removed = await self._repository.remove_channel(guild_id, channel_id)
-        self._changed(guild_id)
+        self._cache.changed(guild_id)
         return removed

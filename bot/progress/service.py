@@ -9,7 +9,7 @@ from typing import Any
 from bot.canon import Canon, EpisodeCode
 from bot.core.clock import Clock
 from bot.core.errors import BadInput
-from bot.core.memo import BatchLoader, BoundedCache
+from bot.core.memo import CachedReads
 from bot.progress.repository import ProgressRepository, UserProgress
 from bot.spoilers import NOTHING_WATCHED, Mode, Reader
 
@@ -26,16 +26,18 @@ class ProgressService:
         self._repository = repository
         self._order = [episode.code for episode in canon.episodes]
         self._clock = clock
-        self._cache: BoundedCache[int, UserProgress] = BoundedCache(clock, cached, CACHED_FOR)
         # members arriving together (a release-day burst) are read in one query
-        self._loader = BatchLoader(repository.get_many, alone=repository.in_transaction)
+        self._cache: CachedReads[int, UserProgress] = CachedReads(
+            clock,
+            cached,
+            CACHED_FOR,
+            repository.get_many,
+            repository,
+            missing=lambda user_id: UserProgress(user_id, None, Mode.WRAP, False, None),
+        )
 
     async def get(self, user_id: int) -> UserProgress:
-        return await self._cache.load(user_id, lambda: self._read(user_id))
-
-    async def _read(self, user_id: int) -> UserProgress:
-        stored = await self._loader.load(user_id)
-        return stored or UserProgress(user_id, None, Mode.WRAP, False, None)
+        return await self._cache.get(user_id)
 
     async def reader(self, user_id: int) -> Reader:
         progress = await self.get(user_id)
@@ -44,16 +46,8 @@ class ProgressService:
     async def _save(self, progress: UserProgress) -> UserProgress:
         progress = replace(progress, updated_at=self._clock.now())
         await self._repository.save(progress)
-        self._loader.forget(progress.user_id)
-        self._cache.put(progress.user_id, progress)
-        if self._repository.in_transaction():  # other tasks read the old progress until it is committed
-            self._repository.after_transaction(lambda: self._forget(progress.user_id))
+        self._cache.changed(progress.user_id, progress)
         return progress
-
-    def _forget(self, user_id: int) -> None:
-        """Read the member's progress from the database next time, in a query of its own."""
-        self._loader.forget(user_id)
-        self._cache.discard(user_id)
 
     async def set_watched(self, user_id: int, episode: EpisodeCode) -> UserProgress:
         return await self._save(replace(await self.get(user_id), watched=episode))
@@ -102,8 +96,8 @@ class ProgressService:
         """Forget the member's progress; True if there was any. The cached copy goes first, so a
         rolled-back erase is read again from the database rather than remembered as gone, and again
         once the erase is committed: until then, other tasks still read (and might cache) the old one."""
-        self._forget(user_id)
+        self._cache.changed(user_id)
         try:
             return await self._repository.delete(user_id)
         finally:
-            self._repository.after_transaction(lambda: self._forget(user_id))
+            self._cache.changed(user_id)
