@@ -34,7 +34,8 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from bench.detector import chat
-from bench.stats import percentile, spread
+from bench.interactions import latency_ms
+from bench.stats import percentile, rss_mb, spread
 from bot.core.app import EXTENSIONS
 from bot.sandbox.harness import Actor, RunningBot, new_sandbox
 from bot.sandbox.server import Sandbox
@@ -89,17 +90,6 @@ class RunResult:
         return percentile(self.latencies_ms, 0.99) if self.latencies_ms else float("inf")
 
 
-def rss_mb() -> float:
-    with open("/proc/self/statm") as statm:
-        return int(statm.read().split()[1]) * resource.getpagesize() / 2**20
-
-
-def latency_ms(interaction: Interaction) -> float | None:
-    if interaction.acknowledged_at is None:
-        return None
-    return (interaction.acknowledged_at - interaction.created_at) / timedelta(milliseconds=1)
-
-
 async def servers(sandbox: Sandbox, count: int) -> list[Server]:
     """The first server is the sandbox's own; the others are added beside it."""
     sandbox.channel("chat")
@@ -136,7 +126,7 @@ async def ping_alone(sandbox: Sandbox, runs: int) -> list[float]:
     for _ in range(runs):
         interaction = await sandbox.run_command("alice", "ping")
         await sandbox.acknowledged(interaction)
-        samples.append(latency_ms(interaction) or 0.0)
+        samples.append(latency_ms(interaction))
     return samples
 
 
@@ -217,7 +207,10 @@ async def one_run(
             sent_after = [o for o in after if o.action == "send" and o.visible_to == "everyone"]
             reposts = sum(1 for o in sent_after if (o.channel or "").startswith("chat") and "||" in o.content)
             started_parties = sum(1 for o in sent_after if "press play" in o.content)
-            measured = [(latency_ms(i), label) for i, label in zip(interactions, labels, strict=True)]
+            measured = [
+                (latency_ms(i) if i.acknowledged_at else None, label)
+                for i, label in zip(interactions, labels, strict=True)
+            ]
             latencies = [m for m, _ in measured if m is not None]
             return RunResult(
                 members=members,

@@ -32,21 +32,12 @@ from collections.abc import Callable, Sequence  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 from bench.detector import chat  # noqa: E402
-from bench.stats import percentile  # noqa: E402
+from bench.stats import percentile, rss_mb  # noqa: E402
 from bot.canon import EpisodeCode, load_canon  # noqa: E402
 from bot.canon.lexicon import load_lexicon  # noqa: E402
 from bot.shield.detector import Detector  # noqa: E402
 from bot.shield.semantic import ShieldReader  # noqa: E402
 from bot.shield.semantic.bank import load_bank  # noqa: E402
-
-
-def rss_mb() -> float:
-    """This process's resident set size, from /proc (Linux)."""
-    with open("/proc/self/status", encoding="ascii") as status:
-        for line in status:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-    return float("nan")
 
 
 def spread(values: Sequence[float], unit: str, digits: int = 0) -> str:

@@ -1,4 +1,4 @@
-"""What the benchmarks report: a percentile, and a range over repeated runs."""
+"""What the benchmarks report: a percentile, a range over repeated runs, and the process's memory."""
 
 from __future__ import annotations
 
@@ -10,6 +10,15 @@ def percentile(samples: Iterable[float], fraction: float) -> float:
     """The nearest-rank value at `fraction` (0.99 for the 99th percentile)."""
     ordered = sorted(samples)
     return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
+
+
+def rss_mb() -> float:
+    """This process's resident set size, from /proc (Linux)."""
+    with open("/proc/self/status", encoding="ascii") as status:
+        for line in status:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return float("nan")
 
 
 def spread(samples: Iterable[float], spec: str = ",.0f") -> str:
