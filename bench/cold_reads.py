@@ -51,7 +51,7 @@ async def sample(members: int) -> dict[str, float | str]:
     """One run in this process, with whichever `bot` package is first on the path."""
     from bot.canon import EpisodeCode, load_canon
     from bot.core.clock import SystemClock
-    from bot.core.database import Database
+    from bot.core.database import Database, open_database
     from bot.progress.repository import ProgressRepository, UserProgress
     from bot.progress.service import ProgressService
     from bot.spoilers import Mode
@@ -61,12 +61,12 @@ async def sample(members: int) -> dict[str, float | str]:
     rng = random.Random(members)
     cold = rng.sample(range(1, 2 * STORED), members)  # about half of them have progress stored
     with tempfile.TemporaryDirectory() as scratch:
-        async with await Database.open(Path(scratch) / "heartbot.db") as db:
+        async with await open_database(Path(scratch) / "heartbot.db") as db:
             await db.migrate()
-            async with db.transaction() as connection:
-                await connection.executemany(
-                    "INSERT INTO user_progress (user_id, season, episode, mode, hinted, updated_at) "
-                    "VALUES (?, ?, ?, ?, 0, '2026-11-21T12:00:00+00:00')",
+            async with db.transaction():
+                await db.executemany(
+                    "INSERT INTO user_progress (user_id, season, episode, mode, hinted, updated_us) "
+                    "VALUES (?, ?, ?, ?, 0, 1795262400000000)",
                     [
                         (user_id, code.season, code.number, Mode.WRAP.value)
                         for user_id in range(1, 2 * STORED, 2)
@@ -140,8 +140,11 @@ async def sandbox_sample(members: int, command: str, connector_limit: int) -> di
     # what the bot would get from a bounded connection pool (discord.py's own has no limit)
     pool = {"connector": aiohttp.TCPConnector(limit=connector_limit)} if connector_limit else {}
     with tempfile.TemporaryDirectory() as scratch:
-        async with new_sandbox(spec=None) as sandbox, RunningBot(
-            sandbox, Path(scratch) / "heartbot.db", extensions=EXTENSIONS, http_trace=trace, **pool
+        async with (
+            new_sandbox(spec=None) as sandbox,
+            RunningBot(
+                sandbox, Path(scratch) / "heartbot.db", extensions=EXTENSIONS, http_trace=trace, **pool
+            ),
         ):
             await sandbox.acknowledged(await sandbox.run_command("warmup", "about"))
             sandbox.violations.clear()

@@ -45,7 +45,7 @@ REAL = (
     "season season:2",
     "cast",
     "character name:Charlie",
-    "character name:\"Jo Lock\"",  # a typo: the fuzzy match
+    'character name:"Jo Lock"',  # a typo: the fuzzy match
     "trivia",
     "episode episode:S2E5 share:true",
 )

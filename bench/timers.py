@@ -32,7 +32,7 @@ from unittest.mock import patch
 
 from bench.stats import spread
 from bot.core.clock import VirtualClock
-from bot.core.database import Database
+from bot.core.database import Database, open_database
 from bot.core.timers import TimerDispatcher
 from bot.core.timers_repository import TimerRepository, to_us
 
@@ -86,10 +86,10 @@ async def template(path: Path, upcoming: int, burst: int) -> tuple[datetime, dat
     rows = [row(now, -1)]
     rows += [row(first, i) for i in range(burst)] + [row(second, burst + i) for i in range(burst)]
     rows += [row(second + timedelta(days=1, minutes=i * 5), 2 * burst + i) for i in range(upcoming)]
-    async with await Database.open(path) as db:
+    async with await open_database(path) as db:
         await db.migrate()
-        async with db.transaction() as connection:
-            await connection.executemany(INSERT, rows)
+        async with db.transaction():
+            await db.executemany(INSERT, rows)
     return first, second
 
 
@@ -121,7 +121,7 @@ async def measure(variant: Variant, path: Path, bursts: tuple[datetime, datetime
             raise SystemExit(f"{variant.name}: the {len(ids):,} timers due were not each handled once")
         return elapsed * 1000
 
-    async with await Database.open(path) as db:
+    async with await open_database(path) as db:
         dispatcher = variant.dispatcher(variant.repository(db), clock)
         dispatcher.register("party_reminder", handler)
         tracemalloc.start()

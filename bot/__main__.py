@@ -89,9 +89,9 @@ def _on_terminal() -> bool:
 
 
 async def _open_database(settings: Settings) -> Database:
-    from bot.core.database import Database
+    from bot.core.database import open_database
 
-    db = await Database.open(settings.database_path)
+    db = await open_database(settings.database_path)
     try:
         await db.migrate()
     except BaseException:

@@ -8,7 +8,7 @@ import pytest
 
 from bot.canon import Canon, load_canon
 from bot.core.app import EXTENSIONS
-from bot.core.database import Database
+from bot.core.database import Database, open_database
 from bot.core.settings import Secret, Settings
 from bot.sandbox.harness import Actor, RunningBot, new_sandbox
 from bot.sandbox.server import Sandbox
@@ -33,7 +33,7 @@ def settings(tmp_path: Path) -> Settings:
 
 @pytest.fixture
 async def db(tmp_path: Path) -> AsyncIterator[Database]:
-    async with await Database.open(tmp_path / "heartbot.db") as database:
+    async with await open_database(tmp_path / "heartbot.db") as database:
         await database.migrate()
         yield database
 

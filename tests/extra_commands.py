@@ -33,7 +33,11 @@ class Failing(commands.Cog):
     async def later(self, interaction: discord.Interaction, minutes: int) -> None:
         due = self.bot.clock.now() + timedelta(minutes=minutes)  # type: ignore[attr-defined]
         await self.bot.timers.schedule(  # type: ignore[attr-defined]
-            "test_later", due, channel_id=interaction.channel_id, minutes=minutes
+            "test_later",
+            due,
+            guild_id=interaction.guild_id,
+            channel_id=interaction.channel_id,
+            minutes=minutes,
         )
         await interaction.response.send_message("Timer set.", ephemeral=True)
 

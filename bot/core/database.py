@@ -1,19 +1,20 @@
-"""The bot's SQLite file: one writer behind a transaction lock, a few readers beside it, and numbered
-migrations."""
+"""The database the repositories share, whichever backend holds it: SQLite (the default, one file, no
+set-up) or PostgreSQL (DATABASE_URL, for a bot run as several processes). One interface, one SQL dialect
+for the repositories (what both accept: `?` placeholders, `ON CONFLICT`, `RETURNING`), numbered
+migrations recorded in a table, and a way to tell every process of a change."""
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import re
-from collections.abc import AsyncIterator, Callable, Iterable, Sequence
-from contextlib import asynccontextmanager
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Iterable, Sequence
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from importlib import resources
 from pathlib import Path
-from typing import Any
-
-import aiosqlite
+from typing import Any, ClassVar, Protocol
 
 log = logging.getLogger(__name__)
 
@@ -28,6 +29,14 @@ class DatabaseTooNewError(DatabaseError):
     pass
 
 
+class Row(Protocol):
+    """A result row, by column name or position (sqlite3.Row and asyncpg.Record both are)."""
+
+    def __getitem__(self, key: int | str, /) -> Any: ...
+
+    def keys(self) -> Any: ...
+
+
 @dataclass(frozen=True, slots=True)
 class Migration:
     version: int
@@ -38,16 +47,23 @@ class Migration:
 # Each feature keeps the tables it stores beside its code, in its own migrations folder; the numbering
 # is one sequence across all of them.
 MIGRATION_PACKAGES = ("bot.core", "bot.progress", "bot.shield", "bot.times", "bot.parties")
+# Beside `0007_name.sql`, a `0007_name.postgresql.sql` replaces it on PostgreSQL, where the two differ
+# beyond what `Database.dialect_sql` translates.
+DIALECT_SUFFIX = {"sqlite": ".sql", "postgresql": ".postgresql.sql"}
 
 
-def bundled_migrations() -> list[Migration]:
+def bundled_migrations(dialect: str = "sqlite") -> list[Migration]:
     """The SQL files in each feature's migrations folder, in order; numbering must have no gaps."""
     migrations = []
     for package in MIGRATION_PACKAGES:
-        for entry in resources.files(package).joinpath("migrations").iterdir():
+        folder = resources.files(package).joinpath("migrations")
+        for entry in folder.iterdir():
             match = _MIGRATION_NAME.fullmatch(entry.name)
-            if match:
-                migrations.append(Migration(int(match[1]), entry.name, entry.read_text(encoding="utf-8")))
+            if not match:
+                continue
+            variant = folder.joinpath(entry.name.removesuffix(".sql") + DIALECT_SUFFIX[dialect])
+            source = variant if variant.is_file() else entry
+            migrations.append(Migration(int(match[1]), entry.name, source.read_text(encoding="utf-8")))
     migrations.sort(key=lambda m: m.version)
     versions = [m.version for m in migrations]
     if versions != list(range(1, len(versions) + 1)):
@@ -55,82 +71,105 @@ def bundled_migrations() -> list[Migration]:
     return migrations
 
 
-# Read connections beside the writer. WAL lets each read a committed snapshot while the writer works; each
-# has a worker thread of its own. Reads are short (a burst of members is one query), so two will do.
-READERS = 2
+# One encoding for every stored time: UTC microseconds since the epoch, an integer both backends sort and
+# index alike.
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
-async def _connect(path: Path, *pragmas: str) -> aiosqlite.Connection:
-    try:
-        connection = await aiosqlite.connect(path, isolation_level=None)
-    except Exception as error:  # sqlite3 raises several types for unusable paths
-        raise DatabaseError(f"cannot open the database at {path}: {error}") from error
-    connection.row_factory = aiosqlite.Row
-    try:
-        for pragma in pragmas:
-            await connection.execute(f"PRAGMA {pragma}")
-    except Exception as error:
-        await connection.close()
-        raise DatabaseError(f"{path} is not a usable SQLite database: {error}") from error
-    return connection
+def to_us(moment: datetime) -> int:
+    if moment.tzinfo is None:
+        raise ValueError("stored times need a time zone")
+    return (moment - _EPOCH) // timedelta(microseconds=1)
 
 
-def _in_memory(path: Path) -> bool:
-    """An in-memory database is private to its connection: a reader would see another, empty one."""
-    return str(path) == ":memory:" or "mode=memory" in str(path)
+def from_us(value: int) -> datetime:
+    return _EPOCH + timedelta(microseconds=value)
 
 
-class Database:
-    """One writing connection behind a lock, so two coroutines never interleave inside a transaction, and
-    a few read-only connections that neither wait for the writer nor for each other.
+Listener = Callable[[str], None]
+
+
+class Database(ABC):
+    """What the repositories use. Statements take `?` placeholders.
 
     Transactions are re-entrant for the task that opened them: inside `async with db.transaction():`,
     that task's own statements, reads and nested transactions run in the open transaction (a nested one
-    is a savepoint) instead of waiting on the lock they hold. Any other task's write, even one started
-    inside the transaction, waits for it to end (so a transaction must not await such a task: it would
-    wait forever); any other task's read does not wait, and sees what was last committed.
+    is a savepoint). Transactions never interleave, whichever process opened them (SQLite: one writer;
+    PostgreSQL: one advisory lock), so a transaction may read, decide and write. Another task's read does
+    not wait for an open transaction: it sees what was last committed.
     """
 
-    def __init__(
-        self, connection: aiosqlite.Connection, path: Path, readers: Sequence[aiosqlite.Connection] = ()
-    ) -> None:
-        self._connection = connection
-        self._readers = list(readers)
-        self._queued = [0] * len(self._readers)  # reads waiting on or running in each reader's thread
-        self._lock = asyncio.Lock()
-        self._owner: asyncio.Task[Any] | None = None  # the task whose transaction is open
-        self._savepoints = 0  # how deep the owner's nested transactions are
-        self._when_ended: list[Callable[[], None]] = []  # see after_transaction
-        self.path = path
+    dialect: ClassVar[str]
+    where: str  # for messages: a file path, or a URL without its password
 
-    @classmethod
-    async def open(cls, path: Path, readers: int = READERS) -> Database:
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-        except OSError as error:
-            raise DatabaseError(f"cannot open the database at {path}: {error}") from error
-        # synchronous = NORMAL in WAL mode: a commit is not flushed to disk until the next checkpoint, so
-        # a power cut or OS crash may lose the last commits (never corrupt the file; a crash of the bot
-        # alone loses nothing). It saves a disk flush on every commit.
-        writer = await _connect(
-            path, "journal_mode = WAL", "synchronous = NORMAL", "foreign_keys = ON", "busy_timeout = 5000"
-        )
-        opened: list[aiosqlite.Connection] = []
-        try:
-            for _ in range(0 if _in_memory(path) else readers):
-                # query_only: a read connection refuses to write, so nothing writes outside the lock.
-                reader = await _connect(path, "query_only = ON", "foreign_keys = ON", "busy_timeout = 5000")
-                opened.append(reader)
-        except BaseException:
-            for connection in (*opened, writer):
-                await connection.close()
-            raise
-        return cls(writer, path, opened)
+    # -- statements --------------------------------------------------------------------------------
 
-    async def close(self) -> None:
-        for reader in self._readers:  # first, so the writer closes last and folds the WAL into the file
-            await reader.close()
-        await self._connection.close()
+    @abstractmethod
+    async def execute(self, sql: str, params: Iterable[Any] = ()) -> int:
+        """Run one statement (alone it commits alone); returns how many rows it changed."""
+
+    @abstractmethod
+    async def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None: ...
+
+    @abstractmethod
+    async def fetchall(self, sql: str, params: Iterable[Any] = ()) -> list[Row]:
+        """Read rows; a statement that writes and returns rows (`RETURNING`) belongs in a transaction."""
+
+    async def fetchone(self, sql: str, params: Iterable[Any] = ()) -> Row | None:
+        rows = await self.fetchall(sql, params)
+        return rows[0] if rows else None
+
+    async def fetchval(self, sql: str, params: Iterable[Any] = ()) -> Any:
+        """The first column of the first row, or None."""
+        row = await self.fetchone(sql, params)
+        return row[0] if row is not None else None
+
+    # -- transactions ------------------------------------------------------------------------------
+
+    @abstractmethod
+    def transaction(self) -> AbstractAsyncContextManager[None]:
+        """`async with db.transaction():` commits on success and rolls back on error."""
+
+    @abstractmethod
+    def in_transaction(self) -> bool:
+        """True inside the calling task's own transaction."""
+
+    @abstractmethod
+    def after_transaction(self, callback: Callable[[], None]) -> None:
+        """Call `callback` once the calling task's transaction has ended, committed or rolled back; at
+        once outside a transaction. For caches: a read by another task meanwhile sees what was committed
+        before."""
+
+    @abstractmethod
+    async def wait_for_writes(self) -> None:
+        """Wait until every write this process opened or queued before the call has ended: a read after
+        it sees them. For a read that must not miss a write it may have overtaken."""
+
+    # -- several processes -------------------------------------------------------------------------
+
+    @abstractmethod
+    def exclusive(self, name: str) -> AbstractAsyncContextManager[None]:
+        """Held by one holder at a time across every process sharing the database: start-up work that
+        must run once (migrations, command sync)."""
+
+    @abstractmethod
+    async def notify(self, channel: str, payload: str) -> None:
+        """Tell every listener on `channel`, in every process, once the calling task's transaction is
+        committed (at once outside one); nothing when it rolls back."""
+
+    @abstractmethod
+    async def listen(self, channel: str, listener: Listener) -> None:
+        """Call `listener(payload)` for each notification on `channel`, this process's own included."""
+
+    @abstractmethod
+    def on_reconnect(self, callback: Callable[[], None]) -> None:
+        """Call `callback` when notifications may have been missed (the listening connection was lost and
+        is back): whatever was kept from earlier reads must be read again."""
+
+    # -- lifecycle ---------------------------------------------------------------------------------
+
+    @abstractmethod
+    async def close(self) -> None: ...
 
     async def __aenter__(self) -> Database:
         return self
@@ -138,123 +177,66 @@ class Database:
     async def __aexit__(self, *exc: object) -> None:
         await self.close()
 
+    # -- migrations --------------------------------------------------------------------------------
+
+    @abstractmethod
+    async def _applied(self) -> dict[int, str]:
+        """Applied migrations by version, from the migrations table (none before the first)."""
+
+    @abstractmethod
+    async def _record_table(self, known: Sequence[Migration], at: datetime) -> None:
+        """Create the migrations table where it is missing, recording what is already applied."""
+
+    @abstractmethod
+    async def _apply(self, migration: Migration, at: datetime) -> None:
+        """Run one migration and record it, in one transaction."""
+
+    def dialect_sql(self, sql: str) -> str:
+        """A migration written for SQLite, as this backend runs it."""
+        return sql
+
     async def schema_version(self) -> int:
-        row = await self.fetchone("PRAGMA user_version")
-        return int(row[0]) if row else 0
+        return max(await self._applied(), default=0)
 
     async def migrate(self, migrations: Sequence[Migration] | None = None) -> int:
-        """Apply pending migrations, each in its own transaction; return the resulting version.
-        A database from a newer heartbot is refused untouched."""
-        migrations = bundled_migrations() if migrations is None else migrations
+        """Apply pending migrations, each in its own transaction, once across processes; return the
+        resulting version. A database from a newer heartbot is refused untouched."""
+        migrations = bundled_migrations(self.dialect) if migrations is None else migrations
         latest = migrations[-1].version if migrations else 0
-        current = await self.schema_version()
-        if current > latest:
-            raise DatabaseTooNewError(
-                f"the database at {self.path} was written by a newer heartbot (schema version {current}; "
-                f"this version knows up to {latest}). Upgrade heartbot, or set DATABASE_PATH to another file."
-            )
-        for migration in migrations:
-            if migration.version <= current:
-                continue
-            log.info("Applying database migration %s", migration.name)
-            async with self._lock:
+        async with self.exclusive("migrate"):
+            applied = await self._applied()
+            current = max(applied, default=0)
+            if current > latest:
+                raise DatabaseTooNewError(
+                    f"the database at {self.where} was written by a newer heartbot (schema version "
+                    f"{current}; this version knows up to {latest}). Upgrade heartbot, or point "
+                    "DATABASE_PATH or DATABASE_URL at another database."
+                )
+            await self._record_table(migrations, datetime.now(UTC))
+            for migration in migrations:
+                if migration.version in applied:
+                    continue
+                log.info("Applying database migration %s", migration.name)
                 try:
-                    # executescript runs outside Python's transaction handling: the script brackets itself.
-                    script = f"{migration.sql}\n;PRAGMA user_version = {migration.version};"
-                    await self._connection.executescript(f"BEGIN IMMEDIATE;\n{script}\nCOMMIT;")
+                    await self._apply(migration, datetime.now(UTC))
+                except DatabaseError:
+                    raise
                 except Exception as error:
-                    if self._connection.in_transaction:
-                        await self._connection.execute("ROLLBACK")
                     raise DatabaseError(f"migration {migration.name} failed: {error}") from error
-            current = migration.version
+                current = migration.version
         return current
 
-    def in_transaction(self) -> bool:
-        """True inside the calling task's own transaction."""
-        return self._owner is not None and self._owner is asyncio.current_task()
 
-    def after_transaction(self, callback: Callable[[], None]) -> None:
-        """Call `callback` once the calling task's transaction has ended, committed or rolled back (what
-        other tasks read then matches the file again); at once outside a transaction. For caches: a read
-        by another task meanwhile sees what was committed before."""
-        if self.in_transaction():
-            self._when_ended.append(callback)
-        else:
-            callback()
+def is_postgres_url(target: str) -> bool:
+    return target.startswith(("postgresql://", "postgres://"))
 
-    async def wait_for_writes(self) -> None:
-        """Wait until every write opened or queued before this call has ended: a read after it sees them.
-        For a read that must not miss a write it may have overtaken (reads do not wait for the writer)."""
-        if not self.in_transaction():
-            async with self._lock:  # first come, first served: it is ours once those before it are done
-                pass
 
-    @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
-        """`async with db.transaction() as conn:` commits on success and rolls back on error. Opened
-        inside the same task's transaction, it is a savepoint: an error undoes only what it did, and
-        nothing is committed before the outermost transaction ends."""
-        if self.in_transaction():
-            async with self._savepoint():
-                yield self._connection
-            return
-        async with self._lock:
-            await self._connection.execute("BEGIN IMMEDIATE")
-            self._owner = asyncio.current_task()
-            try:
-                yield self._connection
-            except BaseException:
-                await self._connection.execute("ROLLBACK")
-                raise
-            else:
-                await self._connection.execute("COMMIT")
-            finally:
-                self._owner = None
-                callbacks, self._when_ended = self._when_ended, []
-                for callback in callbacks:
-                    callback()
+async def open_database(target: Path | str, **options: Any) -> Database:
+    """A PostgreSQL URL opens PostgreSQL; anything else is an SQLite file's path."""
+    if isinstance(target, str) and is_postgres_url(target):
+        from bot.core.postgres_database import PostgresDatabase
 
-    @asynccontextmanager
-    async def _savepoint(self) -> AsyncIterator[None]:
-        self._savepoints += 1
-        name = f"nested_{self._savepoints}"
-        await self._connection.execute(f"SAVEPOINT {name}")
-        try:
-            yield
-        except BaseException:
-            if self._connection.in_transaction:  # some errors end the whole transaction themselves
-                await self._connection.execute(f"ROLLBACK TO {name}")
-                await self._connection.execute(f"RELEASE {name}")
-            raise
-        else:
-            await self._connection.execute(f"RELEASE {name}")
-        finally:
-            self._savepoints -= 1
+        return await PostgresDatabase.open(target, **options)
+    from bot.core.sqlite_database import SQLiteDatabase
 
-    async def execute(self, sql: str, params: Iterable[Any] = ()) -> None:
-        if self.in_transaction():
-            await self._connection.execute(sql, tuple(params))
-            return
-        async with self._lock:
-            # One statement outside a transaction commits alone (autocommit): one trip to the writer's
-            # thread instead of three, and just as atomic.
-            await self._connection.execute(sql, tuple(params))
-
-    async def fetchone(self, sql: str, params: Iterable[Any] = ()) -> aiosqlite.Row | None:
-        rows = await self.fetchall(sql, params)
-        return rows[0] if rows else None
-
-    async def fetchall(self, sql: str, params: Iterable[Any] = ()) -> list[aiosqlite.Row]:
-        """One trip to a worker thread. Inside the task's own transaction the writer reads it; otherwise
-        the least busy reader reads what was last committed."""
-        if self.in_transaction():
-            return list(await self._connection.execute_fetchall(sql, tuple(params)))
-        if not self._readers:
-            async with self._lock:
-                return list(await self._connection.execute_fetchall(sql, tuple(params)))
-        index = self._queued.index(min(self._queued))
-        self._queued[index] += 1
-        try:
-            return list(await self._readers[index].execute_fetchall(sql, tuple(params)))
-        finally:
-            self._queued[index] -= 1
+    return await SQLiteDatabase.open(Path(target), **options)

@@ -1,5 +1,11 @@
-"""One database-backed timer dispatcher: a single task reads the timers that are due a page at a time,
-runs their handlers one after another in due order, and marks each done only after its handler succeeded.
+"""The database-backed timer dispatcher: one task per process claims the timers that are due a page at a
+time, runs their handlers one after another in due order, and marks each done only after its handler
+succeeded.
+
+Several processes may share the timers (PostgreSQL): each claims only the timers of the servers on its
+shards (bot.core.shard_slice), and a claim is a lease, renewed while its handler runs, that lapses if the
+process dies; then the next process to own the shard claims it again. New timers wake every process's
+dispatcher, wherever they were created.
 
 Earlier new timers wake it. Timers that fell due while the bot was down run at start-up, flagged late. A
 handler that fails is retried later with growing back-off, so a timer is never lost. The clock is
@@ -22,11 +28,15 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
+import secrets
+import socket
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from typing import Any
 
 from bot.core.clock import Clock
+from bot.core.shard_slice import EVERY_SERVER, ShardSlice
 from bot.core.timers_repository import Timer, TimerRepository
 
 log = logging.getLogger(__name__)
@@ -36,6 +46,14 @@ Handler = Callable[[Timer, bool], Awaitable[None]]
 MAX_BACKOFF = timedelta(hours=1)
 PAGE = 100  # due timers read per query
 LINGER = timedelta(milliseconds=50)  # the longest a handler's result waits to be written with others
+# How long a claim holds without being renewed: a dead process's timers wait this long for another. Renewed
+# every third of it while the page's handlers run.
+LEASE = timedelta(seconds=30)
+
+
+def claimant_name() -> str:
+    """Who claims, in the timers table: unique to this dispatcher's run, readable by whoever looks."""
+    return f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"
 
 
 class Results:
@@ -80,9 +98,12 @@ class Results:
 
 
 class TimerDispatcher:
-    def __init__(self, repository: TimerRepository, clock: Clock) -> None:
+    def __init__(self, repository: TimerRepository, clock: Clock, owner: ShardSlice = EVERY_SERVER) -> None:
         self._repository = repository
         self._clock = clock
+        self.owner = owner
+        self._claimant = claimant_name()
+        self._hearing = False  # told of other processes' new timers
         self._handlers: dict[str, Handler] = {}
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
@@ -103,8 +124,9 @@ class TimerDispatcher:
     def unregister(self, event: str) -> None:
         self._handlers.pop(event, None)
 
-    async def schedule(self, event: str, due_at: datetime, **payload: Any) -> Timer:
-        timer = await self._repository.create(event, due_at, payload, self._clock.now())
+    async def schedule(self, event: str, due_at: datetime, *, guild_id: int | None, **payload: Any) -> Timer:
+        """A timer of this server (None: of none), run by whichever process owns its shard."""
+        timer = await self._repository.create(event, due_at, payload, self._clock.now(), guild_id)
         self._wake.set()  # it may be earlier than what the loop sleeps towards
         return timer
 
@@ -133,6 +155,7 @@ class TimerDispatcher:
     def start(self) -> None:
         if self._task is None:
             self._started_at = self._clock.now()
+            self._claimant = claimant_name()
             self._results = Results(self._repository)  # a failed write of an earlier run is not this one's
             self._task = asyncio.create_task(self._run(), name="timer-dispatcher")
             self._task.add_done_callback(self._stopped)
@@ -161,27 +184,32 @@ class TimerDispatcher:
             log.error("The timer dispatcher stopped unexpectedly", exc_info=task.exception())
 
     async def _run(self) -> None:
+        if not self._hearing:
+            await self._repository.on_new(self._wake.set)
+            self._hearing = True
         while not self._stopping:
             self._wake.clear()
             self._cancelled -= self._cancels_written
             self._cancels_written.clear()
-            page = await self._repository.due(self._clock.now(), PAGE)
+            now = self._clock.now()
+            page = await self._repository.claim(now, PAGE, self._claimant, now + LEASE, self.owner)
             if runnable := [timer for timer in page if timer.id not in self._cancelled]:
                 await self._handle(runnable)
                 continue
             if page:  # all cancelled, their cancels not yet written: each wakes the loop once it is
+                await self._repository.release([timer.id for timer in page], self._claimant)
                 self._resting, self._resting_until = True, None
                 await self._wake.wait()
                 self._resting = False
                 continue
-            timer = await self._repository.earliest_pending()
-            if timer is None:
+            claimable = await self._repository.next_claimable(self.owner)
+            if claimable is None:
                 self._resting, self._resting_until = True, None
                 await self._wake.wait()
-            elif timer.due_at > self._clock.now():
-                self._resting, self._resting_until = True, timer.due_at
-                await self._sleep_until(timer.due_at)
-            self._resting = False  # (or it fell due between the two reads: the next page has it)
+            elif claimable > self._clock.now():
+                self._resting, self._resting_until = True, claimable
+                await self._sleep_until(claimable)
+            self._resting = False  # (or it became claimable between the two reads: the next claim has it)
 
     async def _sleep_until(self, when: datetime) -> None:
         """Until `when`, or until a new timer might be earlier."""
@@ -195,15 +223,27 @@ class TimerDispatcher:
 
     async def _handle(self, page: list[Timer]) -> None:
         """One after another, so a party's timers (or any two due together) keep their order. The page's
-        results are all written before the next page is read, which would otherwise hold them again."""
+        results are all written before the next page is claimed; the claims on those a stop left unrun
+        are given back. Meanwhile the page's claims are renewed, so no other process takes them over."""
+        unrun = {timer.id for timer in page}
+        renewing = asyncio.create_task(self._renew(sorted(unrun)), name="timer-dispatcher-leases")
         try:
             for timer in page:
                 if self._stopping:
                     break
                 if timer.id not in self._cancelled:
                     await self._fire(timer)
+                unrun.discard(timer.id)  # (one cut off by a stop stays, and is given back)
         finally:
+            renewing.cancel()
             await self._results.written()
+            await self._repository.release(sorted(unrun), self._claimant)
+
+    async def _renew(self, page: list[int]) -> None:
+        """Every third of a lease, extend the claims on the page's timers not settled yet."""
+        while True:
+            await self._clock.sleep_until(self._clock.now() + LEASE / 3)
+            await self._repository.renew(page, self._claimant, self._clock.now() + LEASE)
 
     async def _fire(self, timer: Timer) -> None:
         now = self._clock.now()

@@ -7,11 +7,8 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import StrEnum
 
-import aiosqlite
-
 from bot.canon import EpisodeCode
-from bot.core.database import Database
-from bot.core.timers_repository import from_us, to_us
+from bot.core.database import Database, Row, from_us, to_us
 
 
 class Rsvp(StrEnum):
@@ -68,7 +65,7 @@ class PartySettings:
     manager_role_id: int | None
 
 
-def _party(row: aiosqlite.Row) -> Party:
+def _party(row: Row) -> Party:
     return Party(
         id=row["id"],
         guild_id=row["guild_id"],
@@ -102,17 +99,17 @@ class PartyRepository:
 
     async def create_draft(self, party: Party, now: datetime) -> Party:
         assert party.host_id is not None, "a new party has a host"
-        async with self._db.transaction() as connection:
-            cursor = await connection.execute(
-                "INSERT INTO watch_parties (guild_id, channel_id, host_id, title, first_season,"
-                " first_episode, last_season, last_episode, start_us, end_us, status, created_us)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'draft', ?)",
-                (party.guild_id, party.channel_id, party.host_id, *_plan_columns(party), to_us(now)),
+        async with self._db.transaction():
+            party_id = int(
+                await self._db.fetchval(
+                    "INSERT INTO watch_parties (guild_id, channel_id, host_id, title, first_season,"
+                    " first_episode, last_season, last_episode, start_us, end_us, status, created_us)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'draft', ?) RETURNING id",
+                    (party.guild_id, party.channel_id, party.host_id, *_plan_columns(party), to_us(now)),
+                )
             )
-            assert cursor.lastrowid is not None
-            party_id = cursor.lastrowid
             # The host is Going until they answer otherwise; the answer goes with the draft if it is dropped.
-            await connection.execute(
+            await self._db.execute(
                 "INSERT INTO party_rsvps (party_id, user_id, choice, updated_us) VALUES (?, ?, 'going', ?)",
                 (party_id, party.host_id, to_us(now)),
             )
@@ -129,9 +126,7 @@ class PartyRepository:
         await self._db.execute("DELETE FROM watch_parties WHERE id = ?", (party_id,))
 
     async def delete_drafts(self) -> int:
-        async with self._db.transaction() as connection:
-            cursor = await connection.execute("DELETE FROM watch_parties WHERE status = 'draft'")
-        return cursor.rowcount or 0
+        return await self._db.execute("DELETE FROM watch_parties WHERE status = 'draft'")
 
     async def get(self, party_id: int) -> Party | None:
         row = await self._db.fetchone("SELECT * FROM watch_parties WHERE id = ?", (party_id,))
@@ -139,13 +134,12 @@ class PartyRepository:
 
     async def update(self, party: Party) -> Party:
         """Save an edited party under the next revision (older timers then do nothing)."""
-        async with self._db.transaction() as connection:
-            await connection.execute(
-                "UPDATE watch_parties SET title = ?, first_season = ?, first_episode = ?, last_season = ?,"
-                " last_episode = ?, start_us = ?, end_us = ?, event_id = ?, revision = revision + 1"
-                " WHERE id = ?",
-                (*_plan_columns(party), party.event_id, party.id),
-            )
+        await self._db.execute(
+            "UPDATE watch_parties SET title = ?, first_season = ?, first_episode = ?, last_season = ?,"
+            " last_episode = ?, start_us = ?, end_us = ?, event_id = ?, revision = revision + 1"
+            " WHERE id = ?",
+            (*_plan_columns(party), party.event_id, party.id),
+        )
         return replace(party, revision=party.revision + 1)
 
     async def set_event(self, party_id: int, event_id: int | None) -> None:
@@ -180,12 +174,11 @@ class PartyRepository:
 
     async def set_rsvp(self, party_id: int, user_id: int, choice: Rsvp, now: datetime) -> Rsvp | None:
         """Record an answer; returns the member's previous one."""
-        async with self._db.transaction() as connection:
-            async with connection.execute(
+        async with self._db.transaction():
+            row = await self._db.fetchone(
                 "SELECT choice FROM party_rsvps WHERE party_id = ? AND user_id = ?", (party_id, user_id)
-            ) as cursor:
-                row = await cursor.fetchone()
-            await connection.execute(
+            )
+            await self._db.execute(
                 "INSERT INTO party_rsvps (party_id, user_id, choice, updated_us) VALUES (?, ?, ?, ?)"
                 " ON CONFLICT (party_id, user_id) DO UPDATE SET choice = excluded.choice,"
                 " updated_us = excluded.updated_us",
@@ -217,12 +210,11 @@ class PartyRepository:
         return {row["user_id"] for row in rows}
 
     async def mark_delivered(self, party: Party, step: str, user_ids: list[int]) -> None:
-        async with self._db.transaction() as connection:
-            await connection.executemany(
-                "INSERT OR IGNORE INTO party_deliveries (party_id, step, revision, user_id)"
-                " VALUES (?, ?, ?, ?)",
-                [(party.id, step, party.revision, user_id) for user_id in user_ids],
-            )
+        await self._db.executemany(
+            "INSERT INTO party_deliveries (party_id, step, revision, user_id)"
+            " VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
+            [(party.id, step, party.revision, user_id) for user_id in user_ids],
+        )
 
     # -- settings ------------------------------------------------------------------------------------
 
@@ -303,17 +295,17 @@ class PartyRepository:
     async def delete_member(self, user_id: int) -> list[int]:
         """A member's RSVPs, deliveries and notification choice, and their id on the parties they host
         (those stay for their guests, with no host). Returns the parties whose announcement changes."""
-        async with self._db.transaction() as connection:
-            async with connection.execute(
+        async with self._db.transaction():
+            rows = await self._db.fetchall(
                 "SELECT party_id FROM party_rsvps WHERE user_id = ?"
                 " UNION SELECT id FROM watch_parties WHERE host_id = ? ORDER BY 1",
                 (user_id, user_id),
-            ) as cursor:
-                affected = [row[0] for row in await cursor.fetchall()]
-            await connection.execute("DELETE FROM party_rsvps WHERE user_id = ?", (user_id,))
-            await connection.execute("DELETE FROM party_notify WHERE user_id = ?", (user_id,))
-            await connection.execute("DELETE FROM party_deliveries WHERE user_id = ?", (user_id,))
-            await connection.execute(
+            )
+            affected = [row[0] for row in rows]
+            await self._db.execute("DELETE FROM party_rsvps WHERE user_id = ?", (user_id,))
+            await self._db.execute("DELETE FROM party_notify WHERE user_id = ?", (user_id,))
+            await self._db.execute("DELETE FROM party_deliveries WHERE user_id = ?", (user_id,))
+            await self._db.execute(
                 "UPDATE watch_parties SET host_id = ? WHERE host_id = ?", (NO_HOST, user_id)
             )
         return affected

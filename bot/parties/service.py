@@ -256,7 +256,7 @@ class PartyService:
     async def schedule(self, party: Party) -> None:
         """This revision's timers: each reminder still ahead, the start and the end."""
         now = self._clock.now()
-        ids = {"party": party.id, "revision": party.revision}
+        ids = {"guild_id": party.guild_id, "party": party.id, "revision": party.revision}
         for minutes in await self.reminder_offsets(party.guild_id):
             due = party.start - timedelta(minutes=minutes)
             if due > now:
@@ -375,7 +375,12 @@ class PartyService:
         await self._repository.mark_delivered(party, NOTICE_STEP, [by])
         extra = {"change": change.to_json()} if change is not None else {}
         await self._timers.schedule(
-            NOTICE, self._clock.now(), party=party.id, revision=party.revision, **extra
+            NOTICE,
+            self._clock.now(),
+            guild_id=party.guild_id,
+            party=party.id,
+            revision=party.revision,
+            **extra,
         )
 
     async def cancel(self, party: Party) -> Party:

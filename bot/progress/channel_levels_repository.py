@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from bot.canon import EpisodeCode
-from bot.core.database import Database
+from bot.core.database import Database, to_us
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,29 +63,28 @@ class SpoilerLevelRepository:
 
     async def set_baseline(self, guild_id: int, level: EpisodeCode, at: datetime) -> None:
         await self._db.execute(
-            "INSERT INTO guild_spoiler_baseline (guild_id, season, episode, updated_at) VALUES (?, ?, ?, ?) "
+            "INSERT INTO guild_spoiler_baseline (guild_id, season, episode, updated_us) VALUES (?, ?, ?, ?) "
             "ON CONFLICT (guild_id) DO UPDATE SET season = excluded.season, episode = excluded.episode, "
-            "updated_at = excluded.updated_at",
-            (guild_id, level.season, level.number, at.isoformat()),
+            "updated_us = excluded.updated_us",
+            (guild_id, level.season, level.number, to_us(at)),
         )
 
     async def set_channel(self, channel: SpoilerChannel, at: datetime) -> None:
         await self._db.execute(
-            "INSERT INTO spoiler_channels (guild_id, channel_id, season, episode, updated_at) "
+            "INSERT INTO spoiler_channels (guild_id, channel_id, season, episode, updated_us) "
             "VALUES (?, ?, ?, ?, ?) ON CONFLICT (guild_id, channel_id) DO UPDATE SET "
-            "season = excluded.season, episode = excluded.episode, updated_at = excluded.updated_at",
+            "season = excluded.season, episode = excluded.episode, updated_us = excluded.updated_us",
             (
                 channel.guild_id,
                 channel.channel_id,
                 channel.up_to.season,
                 channel.up_to.number,
-                at.isoformat(),
+                to_us(at),
             ),
         )
 
     async def remove_channel(self, guild_id: int, channel_id: int) -> bool:
-        async with self._db.transaction() as connection:
-            cursor = await connection.execute(
-                "DELETE FROM spoiler_channels WHERE guild_id = ? AND channel_id = ?", (guild_id, channel_id)
-            )
-            return cursor.rowcount > 0
+        removed = await self._db.execute(
+            "DELETE FROM spoiler_channels WHERE guild_id = ? AND channel_id = ?", (guild_id, channel_id)
+        )
+        return removed > 0

@@ -6,10 +6,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-import aiosqlite
-
 from bot.canon import EpisodeCode
-from bot.core.database import Database
+from bot.core.database import Database, Row, from_us, to_us
 from bot.spoilers import Mode
 
 
@@ -39,7 +37,7 @@ class ProgressRepository:
         """The stored progress of each member who has some, in one query."""
         marks = ", ".join("?" * len(user_ids))
         rows = await self._db.fetchall(
-            "SELECT user_id, season, episode, mode, hinted, updated_at FROM user_progress "
+            "SELECT user_id, season, episode, mode, hinted, updated_us FROM user_progress "
             f"WHERE user_id IN ({marks})",
             user_ids,
         )
@@ -49,32 +47,30 @@ class ProgressRepository:
         assert progress.updated_at is not None
         watched = progress.watched
         await self._db.execute(
-            "INSERT INTO user_progress (user_id, season, episode, mode, hinted, updated_at) "
+            "INSERT INTO user_progress (user_id, season, episode, mode, hinted, updated_us) "
             "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (user_id) DO UPDATE SET season = excluded.season, "
             "episode = excluded.episode, mode = excluded.mode, hinted = excluded.hinted, "
-            "updated_at = excluded.updated_at",
+            "updated_us = excluded.updated_us",
             (
                 progress.user_id,
                 watched.season if watched else None,
                 watched.number if watched else None,
                 progress.mode.value,
                 int(progress.hinted),
-                progress.updated_at.isoformat(),
+                to_us(progress.updated_at),
             ),
         )
 
     async def delete(self, user_id: int) -> bool:
-        async with self._db.transaction() as connection:
-            cursor = await connection.execute("DELETE FROM user_progress WHERE user_id = ?", (user_id,))
-            return cursor.rowcount > 0
+        return await self._db.execute("DELETE FROM user_progress WHERE user_id = ?", (user_id,)) > 0
 
 
-def _progress(row: aiosqlite.Row) -> UserProgress:
+def _progress(row: Row) -> UserProgress:
     watched = EpisodeCode(row["season"], row["episode"]) if row["season"] is not None else None
     return UserProgress(
         user_id=row["user_id"],
         watched=watched,
         mode=Mode(row["mode"]),
         hinted=bool(row["hinted"]),
-        updated_at=datetime.fromisoformat(row["updated_at"]),
+        updated_at=from_us(row["updated_us"]),
     )

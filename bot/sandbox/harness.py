@@ -13,7 +13,7 @@ from typing import Any
 from bot.canon import Canon, load_canon
 from bot.canon.lexicon import Lexicon, load_lexicon
 from bot.core.app import INVITE_PERMISSIONS, HeartBot
-from bot.core.database import Database
+from bot.core.database import Database, open_database
 from bot.core.settings import Secret, Settings
 from bot.core.timers_repository import TimerRepository
 from bot.sandbox.observe import Observation
@@ -88,7 +88,7 @@ class RunningBot:
         self._unwatch: Callable[[], None] | None = None
 
     async def start(self, timeout: float = 10.0) -> HeartBot:
-        self._db = await Database.open(self.database_path)
+        self._db = await open_database(self.database_path)
         await self._db.migrate()
         settings = Settings(
             discord_token=Secret(self.sandbox.token),

@@ -6,10 +6,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
-import aiosqlite
-
 from bot.canon import EpisodeCode
-from bot.core.database import Database
+from bot.core.database import Database, Row, from_us, to_us
 
 
 class ShieldMode(StrEnum):
@@ -102,7 +100,10 @@ class ShieldRepository:
 
     async def set_exempt(self, guild_id: int, kind: str, target_id: int, exempt: bool) -> None:
         if exempt:
-            sql = "INSERT OR IGNORE INTO shield_exemptions (guild_id, kind, target_id) VALUES (?, ?, ?)"
+            sql = (
+                "INSERT INTO shield_exemptions (guild_id, kind, target_id) VALUES (?, ?, ?)"
+                " ON CONFLICT DO NOTHING"
+            )
         else:
             sql = "DELETE FROM shield_exemptions WHERE guild_id = ? AND kind = ? AND target_id = ?"
         await self._db.execute(sql, (guild_id, kind, target_id))
@@ -116,11 +117,10 @@ class ShieldRepository:
         )
 
     async def remove_term(self, guild_id: int, phrase: str) -> bool:
-        async with self._db.transaction() as connection:
-            cursor = await connection.execute(
-                "DELETE FROM shield_terms WHERE guild_id = ? AND phrase = ?", (guild_id, phrase)
-            )
-            return cursor.rowcount > 0
+        removed = await self._db.execute(
+            "DELETE FROM shield_terms WHERE guild_id = ? AND phrase = ?", (guild_id, phrase)
+        )
+        return removed > 0
 
     async def _upsert_guild(self, guild_id: int, column: str, value: object) -> None:
         assert column in ("log_channel_id", "missing_permissions")  # never user input
@@ -163,13 +163,13 @@ class ShieldRepository:
         at: datetime,
         earlier_parts: tuple[int, ...] = (),
     ) -> None:
-        async with self._db.transaction() as connection:
-            await connection.execute(
-                "INSERT INTO shield_reposts (message_id, guild_id, author_id, original, created_at) "
+        async with self._db.transaction():
+            await self._db.execute(
+                "INSERT INTO shield_reposts (message_id, guild_id, author_id, original, created_us) "
                 "VALUES (?, ?, ?, ?, ?)",
-                (message_id, guild_id, author_id, original, at.isoformat()),
+                (message_id, guild_id, author_id, original, to_us(at)),
             )
-            await connection.executemany(
+            await self._db.executemany(
                 "INSERT INTO shield_repost_parts (repost_id, position, message_id) VALUES (?, ?, ?)",
                 [(message_id, position, part) for position, part in enumerate(earlier_parts)],
             )
@@ -202,23 +202,21 @@ class ShieldRepository:
         return int(row[0]) if row else 0
 
     async def delete_reposts_by(self, author_id: int) -> int:
-        async with self._db.transaction() as connection:
-            cursor = await connection.execute("DELETE FROM shield_reposts WHERE author_id = ?", (author_id,))
-            return cursor.rowcount
+        return await self._db.execute("DELETE FROM shield_reposts WHERE author_id = ?", (author_id,))
 
     # -- members' own spoilers -----------------------------------------------------------------------
 
     async def add_spoiler(
         self, guild_id: int, author_id: int, text: str, reveals: EpisodeCode, at: datetime
     ) -> int:
-        async with self._db.transaction() as connection:
-            cursor = await connection.execute(
-                "INSERT INTO member_spoilers (guild_id, author_id, text, season, episode, created_at) "
-                "VALUES (?, ?, ?, ?, ?, ?)",
-                (guild_id, author_id, text, reveals.season, reveals.number, at.isoformat()),
+        async with self._db.transaction():  # a statement that writes and returns rows
+            return int(
+                await self._db.fetchval(
+                    "INSERT INTO member_spoilers (guild_id, author_id, text, season, episode, created_us) "
+                    "VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
+                    (guild_id, author_id, text, reveals.season, reveals.number, to_us(at)),
+                )
             )
-            assert cursor.lastrowid is not None
-            return cursor.lastrowid
 
     async def spoiler(self, spoiler_id: int) -> MemberSpoiler | None:
         row = await self._db.fetchone("SELECT * FROM member_spoilers WHERE id = ?", (spoiler_id,))
@@ -231,17 +229,15 @@ class ShieldRepository:
         return [_spoiler(row) for row in rows]
 
     async def delete_spoilers_by(self, author_id: int) -> int:
-        async with self._db.transaction() as connection:
-            cursor = await connection.execute("DELETE FROM member_spoilers WHERE author_id = ?", (author_id,))
-            return cursor.rowcount
+        return await self._db.execute("DELETE FROM member_spoilers WHERE author_id = ?", (author_id,))
 
 
-def _spoiler(row: aiosqlite.Row) -> MemberSpoiler:
+def _spoiler(row: Row) -> MemberSpoiler:
     return MemberSpoiler(
         id=row["id"],
         guild_id=row["guild_id"],
         author_id=row["author_id"],
         text=row["text"],
         reveals=EpisodeCode(row["season"], row["episode"]),
-        created_at=datetime.fromisoformat(row["created_at"]),
+        created_at=from_us(row["created_us"]),
     )

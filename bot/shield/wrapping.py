@@ -126,7 +126,9 @@ class ShieldWrapper:
             await self.bot.shield.keep_repost(
                 tuple(part.id for part in posted), guild.id, message.author.id, message.content, now
             )
-            await self.bot.timers.schedule(FORGET_ORIGINAL, now + KEEP_ORIGINALS, message_id=posted[-1].id)
+            await self.bot.timers.schedule(
+                FORGET_ORIGINAL, now + KEEP_ORIGINALS, guild_id=guild.id, message_id=posted[-1].id
+            )
         except Exception:
             log.exception("Could not keep the original of wrapped message %s for Not a spoiler", message.id)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from bot.core.database import Database
+from bot.core.database import Database, to_us
 
 
 class TimezoneRepository:
@@ -17,9 +17,9 @@ class TimezoneRepository:
 
     async def set(self, user_id: int, zone: str, at: datetime) -> None:
         await self._db.execute(
-            "INSERT INTO user_timezones (user_id, zone, updated_at) VALUES (?, ?, ?) "
-            "ON CONFLICT (user_id) DO UPDATE SET zone = excluded.zone, updated_at = excluded.updated_at",
-            (user_id, zone, at.isoformat()),
+            "INSERT INTO user_timezones (user_id, zone, updated_us) VALUES (?, ?, ?) "
+            "ON CONFLICT (user_id) DO UPDATE SET zone = excluded.zone, updated_us = excluded.updated_us",
+            (user_id, zone, to_us(at)),
         )
 
     async def delete(self, user_id: int) -> None:

@@ -11,6 +11,7 @@ import pytest
 
 from bot.core.command_sync_repository import CommandSyncRepository, SyncRecord
 from bot.core.database import Database, DatabaseError, DatabaseTooNewError, Migration, bundled_migrations
+from bot.core.sqlite_database import SQLiteDatabase
 
 
 def _file_digest(path: Path) -> str:
@@ -18,7 +19,7 @@ def _file_digest(path: Path) -> str:
 
 
 async def test_fresh_database_is_migrated_to_the_latest_version(tmp_path: Path) -> None:
-    async with await Database.open(tmp_path / "new" / "heartbot.db") as db:
+    async with await SQLiteDatabase.open(tmp_path / "new" / "heartbot.db") as db:
         version = await db.migrate()
         tables = {row[0] for row in await db.fetchall("SELECT name FROM sqlite_master WHERE type = 'table'")}
     assert version == bundled_migrations()[-1].version
@@ -37,10 +38,10 @@ async def test_pragmas_are_set(db: Database) -> None:
 async def test_migrating_again_changes_nothing(tmp_path: Path) -> None:
     path = tmp_path / "heartbot.db"
     record = SyncRecord("global", "abc", datetime(2026, 1, 1, tzinfo=UTC))
-    async with await Database.open(path) as db:
+    async with await SQLiteDatabase.open(path) as db:
         first = await db.migrate()
         await CommandSyncRepository(db).save(record)
-    async with await Database.open(path) as db:
+    async with await SQLiteDatabase.open(path) as db:
         assert await db.migrate() == first
         assert await CommandSyncRepository(db).get("global") == record
 
@@ -52,7 +53,7 @@ async def test_database_from_a_newer_version_is_refused_untouched(tmp_path: Path
         raw.execute("CREATE TABLE future (x)")
         raw.execute("PRAGMA user_version = 99")
     before = _file_digest(path)
-    async with await Database.open(path) as db:
+    async with await SQLiteDatabase.open(path) as db:
         with pytest.raises(DatabaseTooNewError, match=r"newer heartbot .*schema version 99"):
             await db.migrate()
         assert await db.schema_version() == 99
@@ -64,12 +65,12 @@ async def test_failed_migration_is_rolled_back_whole(tmp_path: Path) -> None:
         Migration(1, "0001_a.sql", "CREATE TABLE a (x INTEGER);"),
         Migration(2, "0002_b.sql", "CREATE TABLE b (x INTEGER); INSERT INTO nowhere VALUES (1);"),
     ]
-    async with await Database.open(tmp_path / "heartbot.db") as db:
+    async with await SQLiteDatabase.open(tmp_path / "heartbot.db") as db:
         with pytest.raises(DatabaseError, match=r"0002_b\.sql failed"):
             await db.migrate(migrations)
         assert await db.schema_version() == 1
         tables = {row[0] for row in await db.fetchall("SELECT name FROM sqlite_master WHERE type = 'table'")}
-    assert tables == {"a"}
+    assert tables == {"a", "schema_migrations"}
 
 
 def test_bundled_migrations_are_numbered_without_gaps() -> None:
@@ -81,7 +82,7 @@ async def test_a_file_that_is_not_a_database_is_refused_clearly(tmp_path: Path) 
     path = tmp_path / "notes.db"
     path.write_text("these are my notes, not a database" * 100)
     with pytest.raises(DatabaseError, match="not a usable SQLite database"):
-        await Database.open(path)
+        await SQLiteDatabase.open(path)
 
 
 async def test_transaction_rolls_back_on_error(db: Database) -> None:
@@ -89,8 +90,8 @@ async def test_transaction_rolls_back_on_error(db: Database) -> None:
     await CommandSyncRepository(db).save(record)
 
     async def failing_handler() -> None:
-        async with db.transaction() as connection:
-            await connection.execute("UPDATE command_sync SET tree_hash = 'after'")
+        async with db.transaction():
+            await db.execute("UPDATE command_sync SET tree_hash = 'after'")
             raise RuntimeError("handler failed")
 
     with pytest.raises(RuntimeError):
@@ -103,11 +104,10 @@ async def test_transactions_do_not_interleave(db: Database) -> None:
     await db.execute("INSERT INTO counter VALUES (0)")
 
     async def increment() -> None:
-        async with db.transaction() as connection:
-            async with connection.execute("SELECT n FROM counter") as cursor:
-                (n,) = await cursor.fetchone()
+        async with db.transaction():
+            (n,) = await db.fetchone("SELECT n FROM counter")
             await asyncio.sleep(0)  # let the other coroutines try to get in
-            await connection.execute("UPDATE counter SET n = ?", (n + 1,))
+            await db.execute("UPDATE counter SET n = ?", (n + 1,))
 
     await asyncio.gather(*(increment() for _ in range(20)))
     assert (await db.fetchone("SELECT n FROM counter"))[0] == 20
@@ -127,7 +127,7 @@ async def test_an_unwritable_location_is_refused_clearly(tmp_path: Path) -> None
     blocker = tmp_path / "not-a-folder"
     blocker.write_text("")
     with pytest.raises(DatabaseError, match="cannot open the database"):
-        await Database.open(blocker / "heartbot.db")
+        await SQLiteDatabase.open(blocker / "heartbot.db")
 
 
 async def _counter(db: Database) -> None:
@@ -157,8 +157,8 @@ async def test_an_error_undoes_every_call_made_inside_the_transaction(db: Databa
     async def failing_handler() -> None:
         async with db.transaction():
             await db.execute("UPDATE counter SET n = 1")
-            async with db.transaction() as connection:
-                await connection.execute("UPDATE counter SET n = 2")
+            async with db.transaction():
+                await db.execute("UPDATE counter SET n = 2")
             raise RuntimeError("failed after both")
 
     with pytest.raises(RuntimeError):
@@ -249,8 +249,8 @@ async def test_a_read_right_after_a_commit_sees_it(db: Database) -> None:
         if n % 2:
             await db.execute("UPDATE counter SET n = ?", (n,))
         else:
-            async with db.transaction() as connection:
-                await connection.execute("UPDATE counter SET n = ?", (n,))
+            async with db.transaction():
+                await db.execute("UPDATE counter SET n = ?", (n,))
         # several at once, so every read connection answers some
         assert await asyncio.gather(*(_read_count(db) for _ in range(4))) == [n] * 4
 
@@ -287,7 +287,7 @@ async def test_commits_are_not_flushed_one_by_one(db: Database) -> None:
 
 
 async def test_an_in_memory_database_works_with_one_connection(tmp_path: Path) -> None:
-    async with await Database.open(Path(":memory:")) as db:
+    async with await SQLiteDatabase.open(Path(":memory:")) as db:
         await db.migrate()
         await _counter(db)
         await db.execute("UPDATE counter SET n = 3")

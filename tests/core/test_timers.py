@@ -11,8 +11,9 @@ from pathlib import Path
 import pytest
 
 from bot.core.clock import VirtualClock
-from bot.core.database import Database
+from bot.core.database import Database, open_database
 from bot.core.timers import TimerDispatcher
+from bot.core.shard_slice import EVERY_SERVER, ShardSlice
 from bot.core.timers_repository import Timer, TimerRepository
 
 
@@ -40,7 +41,7 @@ class Recorder:
 
 @pytest.fixture
 async def db(tmp_path: Path) -> AsyncIterator[Database]:
-    async with await Database.open(tmp_path / "timers.db") as db:
+    async with await open_database(tmp_path / "timers.db") as db:
         await db.migrate()
         yield db
 
@@ -74,7 +75,9 @@ async def test_a_timer_fires_when_its_time_comes_and_is_marked_done(
 ) -> None:
     recorder = Recorder()
     dispatcher = started(repository, clock, recorder)
-    timer = await dispatcher.schedule("reminder", clock.now() + timedelta(hours=1), name="one hour")
+    timer = await dispatcher.schedule(
+        "reminder", clock.now() + timedelta(hours=1), guild_id=None, name="one hour"
+    )
     clock.advance(timedelta(minutes=59))
     await drained(dispatcher)
     assert recorder.fired == []  # not yet
@@ -90,9 +93,9 @@ async def test_an_earlier_timer_scheduled_later_wakes_the_dispatcher(
 ) -> None:
     recorder = Recorder()
     dispatcher = started(repository, clock, recorder)
-    await dispatcher.schedule("reminder", clock.now() + timedelta(days=1), name="tomorrow")
+    await dispatcher.schedule("reminder", clock.now() + timedelta(days=1), guild_id=None, name="tomorrow")
     await drained(dispatcher)  # the dispatcher is now asleep until tomorrow
-    await dispatcher.schedule("reminder", clock.now() + timedelta(minutes=5), name="soon")
+    await dispatcher.schedule("reminder", clock.now() + timedelta(minutes=5), guild_id=None, name="soon")
     clock.advance(timedelta(minutes=5))
     await recorder.until(1)
     await dispatcher.stop()
@@ -118,7 +121,7 @@ async def test_a_failing_handler_is_retried_later_and_the_timer_is_kept(
     recorder.failures = 1
     dispatcher = started(repository, clock, recorder)
     with caplog.at_level(logging.ERROR, logger="bot.core.timers"):
-        timer = await dispatcher.schedule("reminder", clock.now(), name="flaky")
+        timer = await dispatcher.schedule("reminder", clock.now(), guild_id=None, name="flaky")
         async with asyncio.timeout(5):
             while (stored := await repository.get(timer.id)) is not None and stored.attempts == 0:  # noqa: ASYNC110
                 await asyncio.sleep(0.01)
@@ -136,8 +139,8 @@ async def test_timers_survive_a_restart_and_never_run_twice(
 ) -> None:
     first = Recorder()
     dispatcher = started(repository, clock, first)
-    await dispatcher.schedule("reminder", clock.now() + timedelta(minutes=1), name="before")
-    await dispatcher.schedule("reminder", clock.now() + timedelta(hours=2), name="after")
+    await dispatcher.schedule("reminder", clock.now() + timedelta(minutes=1), guild_id=None, name="before")
+    await dispatcher.schedule("reminder", clock.now() + timedelta(hours=2), guild_id=None, name="after")
     clock.advance(timedelta(minutes=1))
     await first.until(1)
     await dispatcher.stop()  # the bot goes down
@@ -155,7 +158,9 @@ async def test_timers_survive_a_restart_and_never_run_twice(
 async def test_a_cancelled_timer_never_fires(repository: TimerRepository, clock: VirtualClock) -> None:
     recorder = Recorder()
     dispatcher = started(repository, clock, recorder)
-    timer = await dispatcher.schedule("reminder", clock.now() + timedelta(minutes=1), name="cancelled")
+    timer = await dispatcher.schedule(
+        "reminder", clock.now() + timedelta(minutes=1), guild_id=None, name="cancelled"
+    )
     await dispatcher.cancel(timer.id)
     clock.advance(timedelta(minutes=2))
     await drained(dispatcher)
@@ -165,8 +170,8 @@ async def test_a_cancelled_timer_never_fires(repository: TimerRepository, clock:
 
 async def test_naive_times_are_refused(repository: TimerRepository, clock: VirtualClock) -> None:
     dispatcher = TimerDispatcher(repository, clock)
-    with pytest.raises(ValueError, match="timezone-aware"):
-        await dispatcher.schedule("reminder", clock.now().replace(tzinfo=None), name="naive")
+    with pytest.raises(ValueError, match="time zone"):
+        await dispatcher.schedule("reminder", clock.now().replace(tzinfo=None), guild_id=None, name="naive")
 
 
 class Counting(TimerRepository):
@@ -177,9 +182,11 @@ class Counting(TimerRepository):
         self.pages = 0
         self.writes = 0
 
-    async def due(self, now: datetime, limit: int) -> list[Timer]:
+    async def claim(
+        self, now: datetime, limit: int, claimant: str, lease_until: datetime, owner: ShardSlice = EVERY_SERVER
+    ) -> list[Timer]:
         self.pages += 1
-        return await super().due(now, limit)
+        return await super().claim(now, limit, claimant, lease_until, owner)
 
     async def settle(
         self, done: Sequence[tuple[int, datetime]], retries: Sequence[tuple[int, datetime]] = ()
@@ -372,7 +379,9 @@ async def test_a_due_timer_whose_cancel_is_still_being_written_is_not_read_over_
     counting = Counting(db)
     recorder = Recorder()
     dispatcher = started(counting, clock, recorder)
-    timer = await dispatcher.schedule("reminder", clock.now() + timedelta(minutes=1), name="cancelled")
+    timer = await dispatcher.schedule(
+        "reminder", clock.now() + timedelta(minutes=1), guild_id=None, name="cancelled"
+    )
     await drained(dispatcher)
     asleep = counting.pages
     async with db.transaction():  # the writer is busy: the cancel's write waits for it

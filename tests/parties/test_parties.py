@@ -15,7 +15,7 @@ import pytest
 from bot.canon import Canon, EpisodeCode
 from bot.canon.search import CanonIndex
 from bot.core.clock import VirtualClock
-from bot.core.database import Database, bundled_migrations
+from bot.core.database import Database, bundled_migrations, open_database
 from bot.core.errors import BadInput, UserFacingError
 from bot.core.timers import Handler, TimerDispatcher
 from bot.core.timers_repository import TimerRepository
@@ -183,7 +183,7 @@ async def test_limits_per_server_and_per_member(db: Database, canon: Canon) -> N
 
 
 async def test_hosts_of_parties_planned_before_the_host_rsvp_count_as_going(tmp_path: Path) -> None:
-    async with await Database.open(tmp_path / "old.db") as database:
+    async with await open_database(tmp_path / "old.db") as database:
         await database.migrate(bundled_migrations()[:7])  # before hosts answered Going themselves
         for party_id, host in ((1, 3), (2, 4), (3, 0)):  # 0: a host who erased their data
             await database.execute(

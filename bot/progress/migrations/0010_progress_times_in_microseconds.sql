@@ -1,0 +1,18 @@
+-- One encoding for every stored time: UTC microseconds since the epoch, as timers and watch parties
+-- always had, instead of ISO 8601 text (Python's isoformat: always an offset, six digits of fraction when
+-- there is one).
+
+ALTER TABLE user_progress ADD COLUMN updated_us INTEGER NOT NULL DEFAULT 0;
+UPDATE user_progress SET updated_us = CAST(strftime('%s', updated_at) AS INTEGER) * 1000000
+    + CASE WHEN substr(updated_at, 20, 1) = '.' THEN CAST(substr(updated_at, 21, 6) AS INTEGER) ELSE 0 END;
+ALTER TABLE user_progress DROP COLUMN updated_at;
+
+ALTER TABLE guild_spoiler_baseline ADD COLUMN updated_us INTEGER NOT NULL DEFAULT 0;
+UPDATE guild_spoiler_baseline SET updated_us = CAST(strftime('%s', updated_at) AS INTEGER) * 1000000
+    + CASE WHEN substr(updated_at, 20, 1) = '.' THEN CAST(substr(updated_at, 21, 6) AS INTEGER) ELSE 0 END;
+ALTER TABLE guild_spoiler_baseline DROP COLUMN updated_at;
+
+ALTER TABLE spoiler_channels ADD COLUMN updated_us INTEGER NOT NULL DEFAULT 0;
+UPDATE spoiler_channels SET updated_us = CAST(strftime('%s', updated_at) AS INTEGER) * 1000000
+    + CASE WHEN substr(updated_at, 20, 1) = '.' THEN CAST(substr(updated_at, 21, 6) AS INTEGER) ELSE 0 END;
+ALTER TABLE spoiler_channels DROP COLUMN updated_at;

@@ -1,0 +1,7 @@
+-- One encoding for every stored time: UTC microseconds since the epoch, as timers and watch parties
+-- always had, instead of ISO 8601 text (Python's isoformat: always an offset, six digits of fraction when
+-- there is one). PostgreSQL's own reading of the same text.
+
+ALTER TABLE user_timezones ADD COLUMN updated_us BIGINT NOT NULL DEFAULT 0;
+UPDATE user_timezones SET updated_us = (EXTRACT(EPOCH FROM updated_at::timestamptz) * 1000000)::bigint;
+ALTER TABLE user_timezones DROP COLUMN updated_at;
