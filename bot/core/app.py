@@ -13,6 +13,7 @@ from discord.ext import commands
 
 from bot.canon import Canon
 from bot.canon.lexicon import Lexicon, load_lexicon
+from bot.core.changes import Changes
 from bot.core.clock import Clock, SystemClock
 from bot.core.command_sync import sync_command_tree
 from bot.core.command_sync_repository import CommandSyncRepository
@@ -116,9 +117,11 @@ class HeartBot(commands.Bot):
         self.failed_extensions: list[str] = []
         self.sync_on_start = sync_on_start
         self.command_sync_records = CommandSyncRepository(db)
+        # What services keep in memory, forgotten when another process sharing the database changes it.
+        self.changes = Changes(db)
         self.lookups = LookupService(canon)
-        self.progress = ProgressService(ProgressRepository(db), canon, self.clock)
-        self.spoiler_levels = SpoilerLevelService(SpoilerLevelRepository(db), self.clock)
+        self.progress = ProgressService(ProgressRepository(db), canon, self.clock, changes=self.changes)
+        self.spoiler_levels = SpoilerLevelService(SpoilerLevelRepository(db), self.clock, self.changes)
         self.timers = TimerDispatcher(TimerRepository(db), self.clock)
         self.timezones = TimezoneService(TimezoneRepository(db))
         self.parties = PartyService(PartyRepository(db), self.lookups.index, self.timers, self.clock)
@@ -142,9 +145,10 @@ class HeartBot(commands.Bot):
                 asyncio.to_thread(load_shield_reader, lexicon, self.settings, canon=self.canon)
             )
         self.shield = ShieldService(
-            ShieldRepository(self.db), lexicon, reader, self.spoiler_levels, self.clock
+            ShieldRepository(self.db), lexicon, reader, self.spoiler_levels, self.clock, self.changes
         )
         self.privacy = PrivacyService(self.db, self.progress, self.shield, self.timezones, self.parties)
+        await self.changes.start()
         await self.load_extensions()  # cogs register their timer handlers as they load
         if self.sync_on_start:
             await self.sync_commands()

@@ -5,11 +5,12 @@ migrations recorded in a table, and a way to tell every process of a change."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterable, Sequence
-from contextlib import AbstractAsyncContextManager
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from importlib import resources
@@ -87,6 +88,28 @@ def from_us(value: int) -> datetime:
 
 
 Listener = Callable[[str], None]
+
+
+class NamedLocks:
+    """One asyncio lock per name while anyone holds or waits for it (names such as a channel's id come
+    and go: a lock nobody wants is dropped)."""
+
+    def __init__(self) -> None:
+        self._locks: dict[str, tuple[asyncio.Lock, int]] = {}
+
+    @asynccontextmanager
+    async def hold(self, name: str) -> AsyncIterator[None]:
+        lock, wanted = self._locks.get(name, (asyncio.Lock(), 0))
+        self._locks[name] = (lock, wanted + 1)
+        try:
+            async with lock:
+                yield
+        finally:
+            lock, wanted = self._locks[name]
+            if wanted == 1:
+                del self._locks[name]
+            else:
+                self._locks[name] = (lock, wanted - 1)
 
 
 class Database(ABC):

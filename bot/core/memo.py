@@ -10,6 +10,7 @@ from collections.abc import Awaitable, Callable, Hashable, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Generic, Protocol, TypeVar
 
+from bot.core.changes import Changes
 from bot.core.clock import Clock
 
 K = TypeVar("K", bound=Hashable)
@@ -64,6 +65,13 @@ class BoundedCache(Generic[K, V]):
         """Forget `key`; a fetch of it already in flight will not bring it back."""
         self._invalidate(key)
         self._entries.pop(key, None)
+
+    def clear(self) -> None:
+        """Forget everything, fetches in flight included."""
+        for fetches in self._loading.values():
+            for fetching in fetches:
+                fetching.overtaken = True
+        self._entries.clear()
 
     async def load(self, key: K, fetch: Callable[[], Awaitable[V]]) -> V:
         """The cached value, else what `fetch` returns, which is kept unless `key` was put or discarded
@@ -171,8 +179,9 @@ class Transactions(Protocol):
 
 class CachedReads(Generic[K, V]):
     """What a service keeps of what it reads: a BoundedCache filled through a BatchLoader, told of the
-    service's own changes. A change made inside a transaction is forgotten again once the transaction has
-    ended: until it is committed, other tasks read the old value, and may have kept it."""
+    service's own changes and, through `changes` under `topic`, of other processes'. A change made inside
+    a transaction is forgotten again once the transaction has ended: until it is committed, other tasks
+    read the old value, and may have kept it."""
 
     def __init__(
         self,
@@ -182,11 +191,17 @@ class CachedReads(Generic[K, V]):
         load_many: Callable[[Sequence[K]], Awaitable[Mapping[K, V]]],
         transactions: Transactions,
         missing: Callable[[K], V],
+        changes: Changes | None = None,
+        topic: str = "",
     ) -> None:
         self._cache: BoundedCache[K, V] = BoundedCache(clock, size, ttl)
         self._loader: BatchLoader[K, V] = BatchLoader(load_many, alone=transactions.in_transaction)
         self._transactions = transactions
         self._missing = missing  # the value of a key `load_many` did not find
+        self._changes = changes
+        self._topic = topic
+        if changes is not None:
+            changes.subscribe(topic, self._forget)
 
     async def get(self, key: K) -> V:
         return await self._cache.load(key, lambda: self._read(key))
@@ -195,12 +210,26 @@ class CachedReads(Generic[K, V]):
         found = await self._loader.load(key)
         return self._missing(key) if found is None else found
 
-    def changed(self, key: K, value: V | None = None) -> None:
-        """`key` was just written: keep `value` when given, else read it again next time."""
+    async def changed(self, key: K, value: V | None = None) -> None:
+        """`key` was just written: keep `value` when given, else read it again next time; and the other
+        processes forget theirs (once the caller's transaction is committed)."""
+        self._changed_here(key, value)
+        if self._changes is not None:
+            assert isinstance(key, int)
+            await self._changes.announce(self._topic, key)
+
+    def _changed_here(self, key: K, value: V | None = None) -> None:
         self._loader.forget(key)
         if value is None:
             self._cache.discard(key)
         else:
             self._cache.put(key, value)
         if self._transactions.in_transaction():
-            self._transactions.after_transaction(lambda: self.changed(key))
+            self._transactions.after_transaction(lambda: self._changed_here(key))
+
+    def _forget(self, key: int | None) -> None:
+        """Another process changed `key` (None: anything)."""
+        if key is None:
+            self._cache.clear()
+        else:
+            self._changed_here(key)  # type: ignore[arg-type]  # the keys announced are ints

@@ -23,7 +23,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 
-from bot.core.database import Database, DatabaseError, Listener, Migration, Row, to_us
+from bot.core.database import Database, DatabaseError, Listener, Migration, NamedLocks, Row, to_us
 
 log = logging.getLogger(__name__)
 
@@ -80,6 +80,14 @@ def _key(text: str) -> int:
     return zlib.crc32(text.encode()) & 0x7FFFFFFF  # advisory lock keys are int4 here
 
 
+TRANSACTIONS = 0  # the lock every transaction takes, beside `exclusive`'s own
+
+
+def _lock_key(name: str) -> int:
+    """`exclusive`'s key for `name`; two names sharing one only wait for each other."""
+    return _key(name) or 1
+
+
 class PostgresDatabase(Database):
     dialect: ClassVar[str] = "postgresql"
 
@@ -99,6 +107,7 @@ class PostgresDatabase(Database):
         self._reconnected: list[Callable[[], None]] = []
         self._reconnecting: asyncio.Task[None] | None = None
         self._closed = False
+        self._exclusive = NamedLocks()  # this process's holders queue here, not each on a pooled connection
 
     @classmethod
     async def open(cls, url: str, pool_size: int = POOL_SIZE) -> PostgresDatabase:
@@ -178,7 +187,9 @@ class PostgresDatabase(Database):
         async with self._lock, self._pool.acquire() as connection:
             try:
                 async with connection.transaction():
-                    await connection.execute("SELECT pg_advisory_xact_lock($1, 0)", self._namespace)
+                    await connection.execute(
+                        "SELECT pg_advisory_xact_lock($1, $2)", self._namespace, TRANSACTIONS
+                    )
                     self._owner, self._connection = asyncio.current_task(), connection
                     try:
                         yield
@@ -216,13 +227,13 @@ class PostgresDatabase(Database):
 
     @asynccontextmanager
     async def exclusive(self, name: str) -> AsyncIterator[None]:
-        async with self._pool.acquire() as connection:
-            await connection.execute("SELECT pg_advisory_lock($1, $2)", self._namespace, _key(name) or 1)
+        async with self._exclusive.hold(name), self._pool.acquire() as connection:
+            await connection.execute("SELECT pg_advisory_lock($1, $2)", self._namespace, _lock_key(name))
             try:
                 yield
             finally:
                 await connection.execute(
-                    "SELECT pg_advisory_unlock($1, $2)", self._namespace, _key(name) or 1
+                    "SELECT pg_advisory_unlock($1, $2)", self._namespace, _lock_key(name)
                 )
 
     async def notify(self, channel: str, payload: str) -> None:

@@ -16,7 +16,7 @@ from typing import Any, ClassVar
 
 import aiosqlite
 
-from bot.core.database import Database, DatabaseError, Listener, Migration, Row, to_us
+from bot.core.database import Database, DatabaseError, Listener, Migration, NamedLocks, Row, to_us
 
 # Read connections beside the writer. WAL lets each read a committed snapshot while the writer works; each
 # has a worker thread of its own. Reads are short (a burst of members is one query), so two will do.
@@ -68,7 +68,7 @@ class SQLiteDatabase(Database):
         self._when_ended: list[Callable[[], None]] = []  # see after_transaction
         self._when_committed: list[Callable[[], None]] = []  # notifications, delivered on commit only
         self._listeners: defaultdict[str, list[Listener]] = defaultdict(list)
-        self._exclusive: defaultdict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
+        self._exclusive = NamedLocks()
         self.path = path
         self.where = str(path)
 
@@ -241,7 +241,7 @@ class SQLiteDatabase(Database):
 
     @asynccontextmanager
     async def exclusive(self, name: str) -> AsyncIterator[None]:
-        async with self._exclusive[name]:
+        async with self._exclusive.hold(name):
             yield
 
     async def notify(self, channel: str, payload: str) -> None:

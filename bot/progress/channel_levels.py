@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from bot.canon import EpisodeCode
+from bot.core.changes import Changes
 from bot.core.clock import Clock
 from bot.core.memo import CachedReads
 from bot.progress.channel_levels_repository import (
@@ -20,7 +21,9 @@ CACHED_FOR = timedelta(hours=1)
 
 
 class SpoilerLevelService:
-    def __init__(self, repository: SpoilerLevelRepository, clock: Clock) -> None:
+    def __init__(
+        self, repository: SpoilerLevelRepository, clock: Clock, changes: Changes | None = None
+    ) -> None:
         self._repository = repository
         self._clock = clock
         # a burst in one server reads its settings once; several servers' are read together
@@ -31,6 +34,8 @@ class SpoilerLevelService:
             repository.get_many,
             repository,
             missing=lambda guild_id: GuildSpoilerSettings(guild_id, None, ()),  # get_many answers for all
+            changes=changes,
+            topic="spoiler-levels",
         )
 
     async def settings(self, guild_id: int) -> GuildSpoilerSettings:
@@ -51,13 +56,13 @@ class SpoilerLevelService:
 
     async def set_baseline(self, guild_id: int, level: EpisodeCode) -> None:
         await self._repository.set_baseline(guild_id, level, self._clock.now())
-        self._cache.changed(guild_id)
+        await self._cache.changed(guild_id)
 
     async def set_channel(self, guild_id: int, channel_id: int, up_to: EpisodeCode) -> None:
         await self._repository.set_channel(SpoilerChannel(guild_id, channel_id, up_to), self._clock.now())
-        self._cache.changed(guild_id)
+        await self._cache.changed(guild_id)
 
     async def remove_channel(self, guild_id: int, channel_id: int) -> bool:
         removed = await self._repository.remove_channel(guild_id, channel_id)
-        self._cache.changed(guild_id)
+        await self._cache.changed(guild_id)
         return removed

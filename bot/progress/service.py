@@ -7,6 +7,7 @@ from datetime import timedelta
 from typing import Any
 
 from bot.canon import Canon, EpisodeCode
+from bot.core.changes import Changes
 from bot.core.clock import Clock
 from bot.core.errors import BadInput
 from bot.core.memo import CachedReads
@@ -21,7 +22,13 @@ CACHED_FOR = timedelta(hours=1)
 
 class ProgressService:
     def __init__(
-        self, repository: ProgressRepository, canon: Canon, clock: Clock, *, cached: int = CACHED_MEMBERS
+        self,
+        repository: ProgressRepository,
+        canon: Canon,
+        clock: Clock,
+        *,
+        cached: int = CACHED_MEMBERS,
+        changes: Changes | None = None,
     ) -> None:
         self._repository = repository
         self._order = [episode.code for episode in canon.episodes]
@@ -34,6 +41,8 @@ class ProgressService:
             repository.get_many,
             repository,
             missing=lambda user_id: UserProgress(user_id, None, Mode.WRAP, False, None),
+            changes=changes,
+            topic="progress",
         )
 
     async def get(self, user_id: int) -> UserProgress:
@@ -46,7 +55,7 @@ class ProgressService:
     async def _save(self, progress: UserProgress) -> UserProgress:
         progress = replace(progress, updated_at=self._clock.now())
         await self._repository.save(progress)
-        self._cache.changed(progress.user_id, progress)
+        await self._cache.changed(progress.user_id, progress)
         return progress
 
     async def set_watched(self, user_id: int, episode: EpisodeCode) -> UserProgress:
@@ -96,8 +105,8 @@ class ProgressService:
         """Forget the member's progress; True if there was any. The cached copy goes first, so a
         rolled-back erase is read again from the database rather than remembered as gone, and again
         once the erase is committed: until then, other tasks still read (and might cache) the old one."""
-        self._cache.changed(user_id)
+        await self._cache.changed(user_id)
         try:
             return await self._repository.delete(user_id)
         finally:
-            self._cache.changed(user_id)
+            await self._cache.changed(user_id)

@@ -215,11 +215,16 @@ class ShieldPoster:
     async def webhook(self, channel: WebhookChannel) -> discord.Webhook:
         """The bot's one webhook in a channel, made on first use."""
         stored = await self.bot.shield.webhook(channel.id)
-        if stored is not None:
-            return discord.Webhook.partial(stored.webhook_id, stored.token, client=self.bot)
-        webhook = await channel.create_webhook(name=WEBHOOK_NAME, reason="Reposting spoilers wrapped")
-        await self.bot.shield.save_webhook(StoredWebhook(channel.id, webhook.id, webhook.token or ""))
-        return webhook
+        if stored is None:
+            async with self.bot.shield.making_webhook(channel.id):
+                stored = await self.bot.shield.webhook(channel.id)  # made while this waited its turn?
+                if stored is None:
+                    made = await channel.create_webhook(
+                        name=WEBHOOK_NAME, reason="Reposting spoilers wrapped"
+                    )
+                    stored = StoredWebhook(channel.id, made.id, made.token or "")
+                    await self.bot.shield.save_webhook(stored)
+        return discord.Webhook.partial(stored.webhook_id, stored.token, client=self.bot)
 
     async def edit_parts(
         self, channel: discord.TextChannel | discord.Thread, message_ids: Sequence[int], texts: Sequence[str]

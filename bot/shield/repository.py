@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -148,6 +149,9 @@ class ShieldRepository:
             "ON CONFLICT (channel_id) DO UPDATE SET webhook_id = excluded.webhook_id, token = excluded.token",
             (webhook.channel_id, webhook.webhook_id, webhook.token),
         )
+
+    def one_at_a_time(self, name: str) -> AbstractAsyncContextManager[None]:
+        return self._db.exclusive(name)
 
     async def forget_webhook(self, channel_id: int) -> None:
         await self._db.execute("DELETE FROM shield_webhooks WHERE channel_id = ?", (channel_id,))

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import partial
@@ -14,6 +15,7 @@ from typing import Any, TypeVar
 
 from bot.canon import EpisodeCode
 from bot.canon.lexicon import Lexicon
+from bot.core.changes import Changes
 from bot.core.clock import Clock
 from bot.core.errors import BadInput
 from bot.core.memo import BoundedCache
@@ -104,6 +106,7 @@ async def _read(reader: ShieldReader, text: str, call: Callable[[], T]) -> T:
 
 CACHED_SERVERS = 1_000
 CACHED_FOR = timedelta(hours=1)
+TOPIC = "shield"  # in bot.core.changes: a server's shield settings changed
 
 
 class ShieldService:
@@ -117,8 +120,12 @@ class ShieldService:
         reader: ShieldReader | asyncio.Future[ShieldReader],
         levels: SpoilerLevelService,
         clock: Clock,
+        changes: Changes | None = None,
     ) -> None:
         self._repository = repository
+        self._changes = changes
+        if changes is not None:
+            changes.subscribe(TOPIC, self._forget)
         self._lexicon = lexicon
         self._levels = levels
         # Every message reads its server's settings: kept for the servers active lately, and a read that a
@@ -137,9 +144,19 @@ class ShieldService:
     async def settings(self, guild_id: int) -> GuildShield:
         return await self._settings.load(guild_id, lambda: self._repository.get(guild_id))
 
-    def _changed(self, guild_id: int) -> None:
-        self._settings.discard(guild_id)
-        self._detectors.discard(guild_id)
+    async def _changed(self, guild_id: int) -> None:
+        self._forget(guild_id)
+        if self._changes is not None:
+            await self._changes.announce(TOPIC, guild_id)
+
+    def _forget(self, guild_id: int | None) -> None:
+        """This server's settings changed (None: any server's, or news of it was missed)."""
+        if guild_id is None:
+            self._settings.clear()
+            self._detectors.clear()
+        else:
+            self._settings.discard(guild_id)
+            self._detectors.discard(guild_id)
 
     async def detector(self, guild_id: int) -> ShieldReader:
         """The server's reader: the shared one, with a detector that also knows the server's terms."""
@@ -209,24 +226,24 @@ class ShieldService:
 
     async def set_mode(self, guild_id: int, channel_id: int, mode: ShieldMode) -> None:
         await self._repository.set_channel(guild_id, channel_id, mode)
-        self._changed(guild_id)
+        await self._changed(guild_id)
 
     async def set_exempt(self, guild_id: int, kind: str, target_id: int, exempt: bool) -> None:
         await self._repository.set_exempt(guild_id, kind, target_id, exempt)
-        self._changed(guild_id)
+        await self._changed(guild_id)
 
     async def add_term(self, guild_id: int, phrase: str, reveals: EpisodeCode) -> None:
         await self._repository.add_term(guild_id, ShieldTerm(phrase, reveals))
-        self._changed(guild_id)
+        await self._changed(guild_id)
 
     async def remove_term(self, guild_id: int, phrase: str) -> bool:
         removed = await self._repository.remove_term(guild_id, phrase)
-        self._changed(guild_id)
+        await self._changed(guild_id)
         return removed
 
     async def set_log_channel(self, guild_id: int, channel_id: int | None) -> None:
         await self._repository.set_log_channel(guild_id, channel_id)
-        self._changed(guild_id)
+        await self._changed(guild_id)
 
     async def first_report_of(self, guild_id: int, missing: frozenset[str]) -> frozenset[str]:
         """The missing permissions moderators have not been told about yet (and remember telling them)."""
@@ -234,7 +251,7 @@ class ShieldService:
         new = missing - reported
         if new:
             await self._repository.set_reported_missing(guild_id, reported | new)
-            self._changed(guild_id)
+            await self._changed(guild_id)
         return new
 
     # -- reposts, for "Not a spoiler" ----------------------------------------------------------------
@@ -261,6 +278,11 @@ class ShieldService:
 
     async def webhook(self, channel_id: int) -> StoredWebhook | None:
         return await self._repository.webhook(channel_id)
+
+    def making_webhook(self, channel_id: int) -> AbstractAsyncContextManager[None]:
+        """Held while a channel's webhook is looked up and, if missing, made: by one task at a time in any
+        process, so two messages arriving together make one webhook, not two."""
+        return self._repository.one_at_a_time(f"webhook:{channel_id}")
 
     async def save_webhook(self, webhook: StoredWebhook) -> None:
         await self._repository.save_webhook(webhook)
