@@ -46,6 +46,12 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--version", action="version", version=f"heartbot {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     commands.add_parser("run", help="connect to Discord and run the bot (the default)")
+    commands.add_parser("migrate", help="bring the database's tables up to this version, then stop")
+    copy = commands.add_parser(
+        "copy-db", help="copy all the bot's data from one database into another, empty one"
+    )
+    copy.add_argument("source", metavar="FROM", help="an SQLite file's path or a postgresql:// URL")
+    copy.add_argument("target", metavar="TO", help="an SQLite file's path or a postgresql:// URL")
     sync = commands.add_parser("sync", help="sync slash commands with Discord now, changed or not")
     sync.add_argument("--guild", type=int, metavar="ID", help="sync to one server only (instant updates)")
     scan = commands.add_parser(
@@ -91,7 +97,7 @@ def _on_terminal() -> bool:
 async def _open_database(settings: Settings) -> Database:
     from bot.core.database import open_database
 
-    db = await open_database(settings.database_path)
+    db = await open_database(settings.database)
     try:
         await db.migrate()
     except BaseException:
@@ -122,6 +128,43 @@ async def sync(settings: Settings, token: str, guild_id: int | None) -> None:
         await bot.sync_commands(guild_id=guild_id, force=True)
     target = guild_id or settings.dev_guild_id
     print(f"Commands synced to {'server ' + str(target) if target else 'all servers'}.")
+
+
+async def migrate(settings: Settings) -> None:
+    async with await _open_database(settings) as db:
+        print(f"The database at {db.where} is at schema version {await db.schema_version()}.")
+
+
+async def copy_db(source: str, target: str) -> None:
+    from bot.core.copy_db import Copied, copy_database
+    from bot.core.database import open_database
+
+    def report(copied: Copied) -> None:
+        print(f"  {copied.table:<24} {copied.rows:>9,} rows")
+
+    async with await open_database(source) as origin, await open_database(target) as destination:
+        print(f"Copying {origin.where} to {destination.where}:")
+        copied = await copy_database(origin, destination, report)
+    print(f"Copied {sum(c.rows for c in copied):,} rows; every table's count matches.")
+
+
+def run_database_command(args: argparse.Namespace, settings: Settings) -> int:
+    """migrate and copy-db: no token, no Discord."""
+    from bot.core.database import DatabaseError
+    from bot.core.logs import setup_logging
+
+    setup_logging(settings)
+    try:
+        if args.command == "migrate":
+            asyncio.run(migrate(settings))
+        else:
+            asyncio.run(copy_db(args.source, args.target))
+    except KeyboardInterrupt:
+        return EXIT_FAILURE
+    except (DatabaseError, OSError) as error:
+        print(f"heartbot: {error}", file=sys.stderr)
+        return EXIT_FAILURE
+    return EXIT_OK
 
 
 def run_sandbox(
@@ -160,6 +203,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SettingsError as error:
         print(f"heartbot: {error}", file=sys.stderr)
         return EXIT_CONFIG
+    if args.command in ("migrate", "copy-db"):
+        return run_database_command(args, settings)
     if args.command == "sandbox" or (settings.discord_token is None and _on_terminal()):
         if args.command != "sandbox":
             print(NO_TOKEN_TERMINAL, file=sys.stderr)

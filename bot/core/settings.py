@@ -68,6 +68,8 @@ class Settings:
     log_level: str = "INFO"
     owner_ids: frozenset[int] = frozenset()
     shield_semantic: bool = True  # the shield's semantic reader, beside the lexicon (SHIELD_SEMANTIC)
+    # PostgreSQL instead of the SQLite file, for several processes (it may carry a password)
+    database_url: Secret | None = field(default=None, repr=False)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -79,7 +81,13 @@ class Settings:
             log_level=_log_level(env.get("LOG_LEVEL", "")),
             owner_ids=_snowflakes(env, "OWNER_IDS"),
             shield_semantic=shield_semantic(env),
+            database_url=_database_url(env.get("DATABASE_URL", "")),
         )
+
+    @property
+    def database(self) -> Path | str:
+        """Where the data is: DATABASE_URL's PostgreSQL when set, else the SQLite file."""
+        return self.database_url.reveal() if self.database_url else self.database_path
 
     @property
     def log_level_number(self) -> int:
@@ -109,6 +117,18 @@ def _database_path(env: Mapping[str, str]) -> Path:
     if resolved.exists() and resolved.is_dir():
         raise SettingsError(f"DATABASE_PATH: {path} is a folder; name a file such as {path / 'heartbot.db'}")
     return path
+
+
+def _database_url(raw: str) -> Secret | None:
+    value = raw.strip()
+    if not value:
+        return None
+    if not value.startswith(("postgresql://", "postgres://")):
+        raise SettingsError(
+            "DATABASE_URL: expected a PostgreSQL URL such as postgresql://user@host/database; for the "
+            "default SQLite file leave it unset (DATABASE_PATH names the file)"
+        )
+    return Secret(value)
 
 
 def _optional_snowflake(env: Mapping[str, str], key: str) -> int | None:
