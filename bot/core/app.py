@@ -19,6 +19,7 @@ from bot.core.command_sync import sync_command_tree
 from bot.core.command_sync_repository import CommandSyncRepository
 from bot.core.database import Database
 from bot.core.logs import quiet_voice_warnings
+from bot.core.processes import instance_name
 from bot.core.settings import Settings
 from bot.core.timers import TimerDispatcher
 from bot.core.timers_repository import TimerRepository
@@ -124,7 +125,11 @@ class HeartBot(commands.Bot):
         self.spoiler_levels = SpoilerLevelService(SpoilerLevelRepository(db), self.clock, self.changes)
         self.timers = TimerDispatcher(TimerRepository(db), self.clock)
         self.timezones = TimezoneService(TimezoneRepository(db))
-        self.parties = PartyService(PartyRepository(db), self.lookups.index, self.timers, self.clock)
+        # This run's name, on what it owns (drafts), so other processes can tell when it is gone.
+        self.instance = instance_name()
+        self.parties = PartyService(
+            PartyRepository(db), self.lookups.index, self.timers, self.clock, self.instance
+        )
         self._lexicon = lexicon
         # Prebuilt from `lexicon` where many bots start in one process (the sandbox's harness), else loaded.
         self._shield_reader = shield_reader
@@ -148,6 +153,7 @@ class HeartBot(commands.Bot):
             ShieldRepository(self.db), lexicon, reader, self.spoiler_levels, self.clock, self.changes
         )
         self.privacy = PrivacyService(self.db, self.progress, self.shield, self.timezones, self.parties)
+        await self.db.announce_presence(self.instance)
         await self.changes.start()
         await self.load_extensions()  # cogs register their timer handlers as they load
         if self.sync_on_start:
@@ -164,7 +170,12 @@ class HeartBot(commands.Bot):
                 log.debug("Loaded extension %s", name)
 
     async def sync_commands(self, *, guild_id: int | None = None, force: bool = False) -> bool:
-        """Sync to `guild_id`, else to DEV_GUILD_ID when set, else globally."""
+        """Sync to `guild_id`, else to DEV_GUILD_ID when set, else globally: one process at a time, so
+        processes starting together sync once (the rest find the tree already synced)."""
+        async with self.db.exclusive("command-sync"):
+            return await self._sync_commands(guild_id, force)
+
+    async def _sync_commands(self, guild_id: int | None, force: bool) -> bool:
         return await sync_command_tree(
             self.tree,
             self.command_sync_records,

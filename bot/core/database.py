@@ -185,6 +185,15 @@ class Database(ABC):
         """Call `listener(payload)` for each notification on `channel`, this process's own included."""
 
     @abstractmethod
+    async def announce_presence(self, name: str) -> None:
+        """Be known as present under `name` for as long as this process has the database open (a process
+        that dies stops being present at once, whatever the clocks say)."""
+
+    @abstractmethod
+    async def present(self, name: str) -> bool:
+        """Whether the process that announced itself as `name` is still there."""
+
+    @abstractmethod
     def on_reconnect(self, callback: Callable[[], None]) -> None:
         """Call `callback` when notifications may have been missed (the listening connection was lost and
         is back): whatever was kept from earlier reads must be read again."""

@@ -88,6 +88,10 @@ def _lock_key(name: str) -> int:
     return _key(name) or 1
 
 
+def _presence_key(name: str) -> int:
+    return _lock_key(f"present:{name}")
+
+
 class PostgresDatabase(Database):
     dialect: ClassVar[str] = "postgresql"
 
@@ -108,6 +112,7 @@ class PostgresDatabase(Database):
         self._reconnecting: asyncio.Task[None] | None = None
         self._closed = False
         self._exclusive = NamedLocks()  # this process's holders queue here, not each on a pooled connection
+        self._presence: set[str] = set()  # held as advisory locks by the listening connection
 
     @classmethod
     async def open(cls, url: str, pool_size: int = POOL_SIZE) -> PostgresDatabase:
@@ -250,8 +255,31 @@ class PostgresDatabase(Database):
     def on_reconnect(self, callback: Callable[[], None]) -> None:
         self._reconnected.append(callback)
 
+    async def announce_presence(self, name: str) -> None:
+        """An advisory lock held by the listening connection: it goes with the connection, so with the
+        process, however it ends."""
+        self._presence.add(name)
+        if self._listening is None:
+            await self._connect_listener()
+        else:
+            await self._listening.execute(
+                "SELECT pg_advisory_lock($1, $2)", self._namespace, _presence_key(name)
+            )
+
+    async def present(self, name: str) -> bool:
+        if name in self._presence:
+            return True
+        async with self._pool.acquire() as connection:
+            key = self._namespace, _presence_key(name)
+            if not await connection.fetchval("SELECT pg_try_advisory_lock($1, $2)", *key):
+                return True  # held: by that process (or, rarely, one whose name shares the key)
+            await connection.execute("SELECT pg_advisory_unlock($1, $2)", *key)
+            return False
+
     async def _connect_listener(self) -> None:
         connection = await asyncpg.connect(self._url)
+        for name in self._presence:
+            await connection.execute("SELECT pg_advisory_lock($1, $2)", self._namespace, _presence_key(name))
         for channel in self._listeners:
             await connection.add_listener(self._channel(channel), self._heard)
         connection.add_termination_listener(self._lost)

@@ -69,6 +69,7 @@ class SQLiteDatabase(Database):
         self._when_committed: list[Callable[[], None]] = []  # notifications, delivered on commit only
         self._listeners: defaultdict[str, list[Listener]] = defaultdict(list)
         self._exclusive = NamedLocks()
+        self._present: set[str] = set()
         self.path = path
         self.where = str(path)
 
@@ -257,6 +258,13 @@ class SQLiteDatabase(Database):
 
     async def listen(self, channel: str, listener: Listener) -> None:
         self._listeners[channel].append(listener)
+
+    async def announce_presence(self, name: str) -> None:
+        self._present.add(name)
+
+    async def present(self, name: str) -> bool:
+        """One process: any other name is of one that has stopped."""
+        return name in self._present
 
     def on_reconnect(self, callback: Callable[[], None]) -> None:
         """One file, never disconnected: nothing is ever missed."""

@@ -28,14 +28,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import os
-import secrets
-import socket
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from typing import Any
 
 from bot.core.clock import Clock
+from bot.core.processes import instance_name
 from bot.core.shard_slice import EVERY_SERVER, ShardSlice
 from bot.core.timers_repository import Timer, TimerRepository
 
@@ -49,11 +47,6 @@ LINGER = timedelta(milliseconds=50)  # the longest a handler's result waits to b
 # How long a claim holds without being renewed: a dead process's timers wait this long for another. Renewed
 # every third of it while the page's handlers run.
 LEASE = timedelta(seconds=30)
-
-
-def claimant_name() -> str:
-    """Who claims, in the timers table: unique to this dispatcher's run, readable by whoever looks."""
-    return f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"
 
 
 class Results:
@@ -102,7 +95,7 @@ class TimerDispatcher:
         self._repository = repository
         self._clock = clock
         self.owner = owner
-        self._claimant = claimant_name()
+        self._claimant = instance_name()
         self._hearing = False  # told of other processes' new timers
         self._handlers: dict[str, Handler] = {}
         self._wake = asyncio.Event()
@@ -155,7 +148,7 @@ class TimerDispatcher:
     def start(self) -> None:
         if self._task is None:
             self._started_at = self._clock.now()
-            self._claimant = claimant_name()
+            self._claimant = instance_name()
             self._results = Results(self._repository)  # a failed write of an earlier run is not this one's
             self._task = asyncio.create_task(self._run(), name="timer-dispatcher")
             self._task.add_done_callback(self._stopped)

@@ -97,15 +97,22 @@ class PartyRepository:
 
     # -- parties -------------------------------------------------------------------------------------
 
-    async def create_draft(self, party: Party, now: datetime) -> Party:
+    async def create_draft(self, party: Party, now: datetime, owner: str) -> Party:
         assert party.host_id is not None, "a new party has a host"
         async with self._db.transaction():
             party_id = int(
                 await self._db.fetchval(
                     "INSERT INTO watch_parties (guild_id, channel_id, host_id, title, first_season,"
-                    " first_episode, last_season, last_episode, start_us, end_us, status, created_us)"
-                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'draft', ?) RETURNING id",
-                    (party.guild_id, party.channel_id, party.host_id, *_plan_columns(party), to_us(now)),
+                    " first_episode, last_season, last_episode, start_us, end_us, status, created_us, owner)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'draft', ?, ?) RETURNING id",
+                    (
+                        party.guild_id,
+                        party.channel_id,
+                        party.host_id,
+                        *_plan_columns(party),
+                        to_us(now),
+                        owner,
+                    ),
                 )
             )
             # The host is Going until they answer otherwise; the answer goes with the draft if it is dropped.
@@ -125,8 +132,21 @@ class PartyRepository:
     async def delete(self, party_id: int) -> None:
         await self._db.execute("DELETE FROM watch_parties WHERE id = ?", (party_id,))
 
-    async def delete_drafts(self) -> int:
-        return await self._db.execute("DELETE FROM watch_parties WHERE status = 'draft'")
+    async def delete_abandoned_drafts(self) -> int:
+        """Drafts whose owner (the process posting them) is gone."""
+        rows = await self._db.fetchall("SELECT DISTINCT owner FROM watch_parties WHERE status = 'draft'")
+        gone = [
+            row["owner"] for row in rows if row["owner"] is None or not await self._db.present(row["owner"])
+        ]
+        dropped = 0
+        params: tuple[str, ...]
+        for owner in gone:
+            if owner is None:  # made before drafts had owners, by a process long gone
+                sql, params = "DELETE FROM watch_parties WHERE status = 'draft' AND owner IS NULL", ()
+            else:
+                sql, params = "DELETE FROM watch_parties WHERE status = 'draft' AND owner = ?", (owner,)
+            dropped += await self._db.execute(sql, params)
+        return dropped
 
     async def get(self, party_id: int) -> Party | None:
         row = await self._db.fetchone("SELECT * FROM watch_parties WHERE id = ?", (party_id,))

@@ -175,11 +175,19 @@ def describe_offsets(offsets: tuple[int, ...]) -> str:
 
 
 class PartyService:
-    def __init__(self, repository: PartyRepository, index: CanonIndex, timers: TimerDispatcher, clock: Clock):
+    def __init__(
+        self,
+        repository: PartyRepository,
+        index: CanonIndex,
+        timers: TimerDispatcher,
+        clock: Clock,
+        instance: str = "",
+    ):
         self._repository = repository
         self._index = index
         self._timers = timers
         self._clock = clock
+        self._instance = instance  # this process's name (bot.core.processes), on the drafts it makes
 
     def plan(self, text: str) -> Plan:
         return plan_episodes(self._index, text)
@@ -216,15 +224,16 @@ class PartyService:
             end=start + timedelta(minutes=plan.minutes),
             status=Status.DRAFT,
         )
-        return await self._repository.create_draft(party, now)
+        return await self._repository.create_draft(party, now, self._instance)
 
     async def discard(self, draft: Party) -> None:
         """A draft whose announcement could not be posted: as if it had never been planned."""
         await self._repository.delete(draft.id)
 
     async def drop_drafts(self) -> int:
-        """Drafts left by a start that was interrupted (their announcement never went out); how many."""
-        return await self._repository.delete_drafts()
+        """Drafts left by a process that stopped before their announcement went out (another process's
+        draft, still being posted, stays); how many."""
+        return await self._repository.delete_abandoned_drafts()
 
     async def publish(self, party: Party, *, message_id: int, thread_id: int, event_id: int | None) -> Party:
         await self._repository.publish(party.id, message_id, thread_id, event_id)

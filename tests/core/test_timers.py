@@ -12,8 +12,8 @@ import pytest
 
 from bot.core.clock import VirtualClock
 from bot.core.database import Database, open_database
-from bot.core.timers import TimerDispatcher
 from bot.core.shard_slice import EVERY_SERVER, ShardSlice
+from bot.core.timers import TimerDispatcher
 from bot.core.timers_repository import Timer, TimerRepository
 
 
@@ -183,7 +183,12 @@ class Counting(TimerRepository):
         self.writes = 0
 
     async def claim(
-        self, now: datetime, limit: int, claimant: str, lease_until: datetime, owner: ShardSlice = EVERY_SERVER
+        self,
+        now: datetime,
+        limit: int,
+        claimant: str,
+        lease_until: datetime,
+        owner: ShardSlice = EVERY_SERVER,
     ) -> list[Timer]:
         self.pages += 1
         return await super().claim(now, limit, claimant, lease_until, owner)

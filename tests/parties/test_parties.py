@@ -129,9 +129,9 @@ def _party(**changes: object) -> Party:
     return Party(**{**base, **changes})  # type: ignore[arg-type]
 
 
-async def test_drafts_rsvps_and_deliveries_in_sqlite(db: Database) -> None:
+async def test_drafts_rsvps_and_deliveries_are_stored(db: Database) -> None:
     repository = PartyRepository(db)
-    draft = await repository.create_draft(_party(), NOW)
+    draft = await repository.create_draft(_party(), NOW, "this-process")
     assert await repository.upcoming(1, NOW) == []  # a draft is shown nowhere
     await repository.publish(draft.id, message_id=10, thread_id=11, event_id=None)
     [party] = await repository.upcoming(1, NOW)
@@ -153,11 +153,14 @@ async def test_drafts_rsvps_and_deliveries_in_sqlite(db: Database) -> None:
     assert await repository.rsvps(party.id) == {3: Rsvp.GOING, 5: Rsvp.NO}
 
 
-async def test_drafts_left_by_a_crash_are_dropped(db: Database) -> None:
+async def test_drafts_left_by_a_crash_are_dropped_and_those_still_being_posted_stay(db: Database) -> None:
     repository = PartyRepository(db)
-    await repository.create_draft(_party(), NOW)
-    assert await repository.delete_drafts() == 1
-    assert await repository.count_not_started(1, NOW) == 0
+    await db.announce_presence("still-here")
+    await repository.create_draft(_party(), NOW, "gone")
+    kept = await repository.create_draft(_party(), NOW, "still-here")
+    assert await repository.delete_abandoned_drafts() == 1
+    assert await repository.count_not_started(1, NOW) == 1
+    assert await repository.get(kept.id) is not None
 
 
 async def test_limits_per_server_and_per_member(db: Database, canon: Canon) -> None:
