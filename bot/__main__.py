@@ -226,6 +226,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "sync":
             asyncio.run(sync(settings, token, args.guild))
+        elif settings.sandbox_url is not None:
+            from bot.sandbox.link import run_linked
+
+            asyncio.run(run_linked(settings, token))
         else:
             asyncio.run(run(settings, token))
     except KeyboardInterrupt:
