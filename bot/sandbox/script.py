@@ -317,7 +317,7 @@ class ScriptRunner:
         try:
             await self.bot.start()
         except TimeoutError:  # RunningBot.start gives it 10 seconds
-            raise ScriptError("heartbot did not come back online within 10 seconds") from None
+            raise ScriptError("heartbot did not come back online in time") from None
 
     async def _settle_timers(self) -> None:
         """Until the bot has run every timer due by now (a failing one moves later) and is idle, printing
