@@ -27,22 +27,6 @@ NOW = datetime(2026, 12, 2, 12, 0, tzinfo=UTC)
 
 
 @pytest.fixture
-async def postgres_schema_url() -> AsyncIterator[str]:
-    import secrets
-
-    import asyncpg
-
-    schema = f"t_{secrets.token_hex(6)}"
-    admin = await asyncpg.connect("postgresql://postgres@127.0.0.1:5432/test")
-    await admin.execute(f"CREATE SCHEMA {schema}")
-    try:
-        yield f"postgresql://postgres@127.0.0.1:5432/test?search_path={schema}"
-    finally:
-        await admin.execute(f"DROP SCHEMA {schema} CASCADE")
-        await admin.close()
-
-
-@pytest.fixture
 async def two(postgres_schema_url: str) -> AsyncIterator[tuple[Database, Database]]:
     first = await open_database(postgres_schema_url)
     second = await open_database(postgres_schema_url)
@@ -193,8 +177,10 @@ async def test_progress_set_in_one_process_is_what_the_other_reads_within_a_seco
             await asyncio.sleep(0.01)
 
 
-async def test_copy_db_knows_every_table(db: Database) -> None:
-    rows = await db.fetchall("SELECT name FROM sqlite_master WHERE type = 'table'")
+async def test_copy_db_knows_every_table(tmp_path: Path) -> None:
+    async with await open_database(tmp_path / "all.db") as db:
+        await db.migrate()
+        rows = await db.fetchall("SELECT name FROM sqlite_master WHERE type = 'table'")
     assert {row["name"] for row in rows} - {"schema_migrations"} == set(TABLES)
 
 
