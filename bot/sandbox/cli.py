@@ -85,7 +85,7 @@ async def run_sandbox_session(
         else:
             assert isinstance(target, str), "several processes share PostgreSQL"
             for index in range(1, 2 * scale.shards):  # servers to spread over the shards
-                sandbox.add_guild(f"Heartstopper Fans {index + 1}")
+                sandbox.add_guild(f"Heartstopper Fans {index + 1}", [f"general-{index + 1}"])
             db = await stack.enter_async_context(await open_database(target))
             await db.migrate()
             bot = await stack.enter_async_context(
