@@ -377,6 +377,11 @@ def report(figures: dict[str, list[Figures]], burst: int) -> None:
     print(
         f"every setup, every run: each of the {burst:,} ran once (the handlers' record and the table agree)"
     )
+    for name, baseline in RATIOS:
+        if name in figures and baseline in figures:
+            pairs = zip(figures[name], figures[baseline], strict=True)
+            ratios = [f.burst_ms / b.burst_ms for f, b in pairs]
+            print(f"{name} / {baseline}, the burst's time, same run: {spread(ratios, '.2f')}")
 
 
 async def main(arguments: argparse.Namespace) -> None:
