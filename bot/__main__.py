@@ -19,6 +19,7 @@ from bot.core.settings import Settings, SettingsError
 
 if TYPE_CHECKING:
     from bot.core.database import Database
+    from bot.sandbox.cli import Scale
 
 # discord.py, aiohttp and the bot itself are imported where a command needs them (a third of a second):
 # `--version`, a malformed setting or a missing token answer without them.
@@ -69,6 +70,15 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     )
     sandbox.add_argument(
         "--db", type=Path, metavar="PATH", help="database file (default: a fresh temporary one)"
+    )
+    sandbox.add_argument(
+        "--processes",
+        type=int,
+        metavar="N",
+        help="run the bot as N processes of its own sharing the shards (needs DATABASE_URL)",
+    )
+    sandbox.add_argument(
+        "--shards", type=int, metavar="M", help="with --processes: how many shards (default: 2 per process)"
     )
     output = sandbox.add_mutually_exclusive_group()
     output.add_argument(
@@ -167,8 +177,32 @@ def run_database_command(args: argparse.Namespace, settings: Settings) -> int:
     return EXIT_OK
 
 
+def _scale(args: argparse.Namespace, settings: Settings) -> Scale | None:
+    """--processes and --shards, checked; None for the bot in the sandbox's own process."""
+    from bot.sandbox.cli import Scale
+
+    processes, shards = getattr(args, "processes", None), getattr(args, "shards", None)
+    if processes is None:
+        if shards is not None:
+            raise SettingsError("--shards goes with --processes")
+        return None
+    shards = 2 * processes if shards is None else shards
+    if processes < 1 or shards < processes:
+        raise SettingsError("--processes needs at least 1, and --shards at least one shard per process")
+    if settings.database_url is None:
+        raise SettingsError(
+            "--processes: several processes share one PostgreSQL database; set DATABASE_URL (the sandbox "
+            "works in a fresh schema of it and drops it at the end)"
+        )
+    return Scale(processes, shards)
+
+
 def run_sandbox(
-    settings: Settings, script: Path | None, database: Path | None, output: str | None = None
+    settings: Settings,
+    script: Path | None,
+    database: Path | None,
+    output: str | None = None,
+    scale: Scale | None = None,
 ) -> int:
     from bot.canon import CanonError
     from bot.core.database import DatabaseError
@@ -180,8 +214,16 @@ def run_sandbox(
     setup_logging(dataclasses.replace(settings, log_level=level))
     try:
         chat = output == "chat" or (output is None and sys.stdout.isatty())
+        url = settings.database_url.reveal() if settings.database_url else None
         return asyncio.run(
-            run_sandbox_session(script, database, semantic=settings.shield_semantic, chat=chat)
+            run_sandbox_session(
+                script,
+                database,
+                semantic=settings.shield_semantic,
+                chat=chat,
+                database_url=None if database else url,  # --db names an SQLite file: that one
+                scale=scale,
+            )
         )
     except KeyboardInterrupt:
         return EXIT_OK
@@ -208,8 +250,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "sandbox" or (settings.discord_token is None and _on_terminal()):
         if args.command != "sandbox":
             print(NO_TOKEN_TERMINAL, file=sys.stderr)
+        try:
+            scale = _scale(args, settings)
+        except SettingsError as error:
+            print(f"heartbot sandbox: {error}", file=sys.stderr)
+            return EXIT_CONFIG
         return run_sandbox(
-            settings, getattr(args, "script", None), getattr(args, "db", None), getattr(args, "output", None)
+            settings,
+            getattr(args, "script", None),
+            getattr(args, "db", None),
+            getattr(args, "output", None),
+            scale,
         )
     import aiohttp
     import discord
@@ -226,6 +277,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "sync":
             asyncio.run(sync(settings, token, args.guild))
+        elif settings.sandbox_url is not None:
+            from bot.sandbox.link import run_linked
+
+            asyncio.run(run_linked(settings, token))
         else:
             asyncio.run(run(settings, token))
     except KeyboardInterrupt:

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -9,6 +10,7 @@ import pytest
 from bot.canon import Canon, load_canon
 from bot.core.app import EXTENSIONS
 from bot.core.database import Database, open_database
+from bot.core.pg_schema import fresh_schema
 from bot.core.settings import Secret, Settings
 from bot.sandbox.harness import Actor, RunningBot, new_sandbox
 from bot.sandbox.server import Sandbox
@@ -18,6 +20,7 @@ from bot.sandbox.server import Sandbox
 os.environ.setdefault("XDG_CACHE_HOME", str(Path.home() / ".cache"))
 
 TOKEN = "test-token." + "x" * 60
+TEST_POSTGRES_URL = os.environ.get("HEARTBOT_TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
 # Tests that drive the sandbox are marked `e2e` here, so `-m "not e2e"` runs the fast rest: those using the
 # sandbox fixture, those that start one themselves, and these modules, which run it in a subprocess.
 E2E_BUILDERS = {"new_sandbox", "RunningBot"}
@@ -31,9 +34,25 @@ def settings(tmp_path: Path) -> Settings:
     return Settings(discord_token=Secret(TOKEN), database_path=tmp_path / "heartbot.db")
 
 
+# Every test taking `db` runs on each backend: the repositories' one interface, held to one suite.
+BACKENDS = ("sqlite", "postgresql")
+
+
 @pytest.fixture
-async def db(tmp_path: Path) -> AsyncIterator[Database]:
-    async with await open_database(tmp_path / "heartbot.db") as database:
+async def postgres_schema_url() -> AsyncIterator[str]:
+    """A fresh, empty schema of the test PostgreSQL database, dropped after the test."""
+    async with fresh_schema(TEST_POSTGRES_URL, prefix="test") as url:
+        yield url
+
+
+@pytest.fixture(params=BACKENDS)
+async def db(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Database]:
+    async with contextlib.AsyncExitStack() as stack:
+        if request.param == "sqlite":
+            target: Path | str = tmp_path / "heartbot.db"
+        else:
+            target = await stack.enter_async_context(fresh_schema(TEST_POSTGRES_URL, prefix="test"))
+        database = await stack.enter_async_context(await open_database(target))
         await database.migrate()
         yield database
 

@@ -33,6 +33,11 @@ class VirtualClock:
     def now(self) -> datetime:
         return datetime.now(UTC) + self._offset
 
+    @property
+    def offset(self) -> timedelta:
+        """How far ahead of real time it is."""
+        return self._offset
+
     def advance(self, delta: timedelta) -> None:
         if delta < timedelta():
             raise ValueError("time only moves forward")

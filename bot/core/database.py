@@ -125,6 +125,11 @@ class Database(ABC):
     dialect: ClassVar[str]
     where: str  # for messages: a file path, or a URL without its password
 
+    def __init__(self) -> None:
+        self._lock = asyncio.Lock()  # this process's writes, one at a time (transactions hold it)
+        self._owner: asyncio.Task[Any] | None = None  # the task whose transaction is open
+        self._when_ended: list[Callable[[], None]] = []  # see after_transaction
+
     # -- statements --------------------------------------------------------------------------------
 
     @abstractmethod
@@ -153,20 +158,25 @@ class Database(ABC):
     def transaction(self) -> AbstractAsyncContextManager[None]:
         """`async with db.transaction():` commits on success and rolls back on error."""
 
-    @abstractmethod
     def in_transaction(self) -> bool:
         """True inside the calling task's own transaction."""
+        return self._owner is not None and self._owner is asyncio.current_task()
 
-    @abstractmethod
     def after_transaction(self, callback: Callable[[], None]) -> None:
         """Call `callback` once the calling task's transaction has ended, committed or rolled back; at
         once outside a transaction. For caches: a read by another task meanwhile sees what was committed
         before."""
+        if self.in_transaction():
+            self._when_ended.append(callback)
+        else:
+            callback()
 
-    @abstractmethod
     async def wait_for_writes(self) -> None:
         """Wait until every write this process opened or queued before the call has ended: a read after
         it sees them. For a read that must not miss a write it may have overtaken."""
+        if not self.in_transaction():
+            async with self._lock:  # first come, first served: it is ours once those before it are done
+                pass
 
     # -- several processes -------------------------------------------------------------------------
 

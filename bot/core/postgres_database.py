@@ -102,10 +102,8 @@ class PostgresDatabase(Database):
         self.schema = schema
         # Locks, channels: per schema, so bots (or test runs) sharing one database keep to themselves.
         self._namespace = _key(schema)
-        self._lock = asyncio.Lock()  # this process's writes, one at a time, as SQLite's writer
-        self._owner: asyncio.Task[Any] | None = None
+        super().__init__()
         self._connection: asyncpg.Connection | None = None  # the owner's, while its transaction is open
-        self._when_ended: list[Callable[[], None]] = []
         self._listeners: defaultdict[str, list[Listener]] = defaultdict(list)
         self._listening: asyncpg.Connection | None = None
         self._reconnected: list[Callable[[], None]] = []
@@ -167,20 +165,6 @@ class PostgresDatabase(Database):
             )
 
     # -- transactions ------------------------------------------------------------------------------
-
-    def in_transaction(self) -> bool:
-        return self._owner is not None and self._owner is asyncio.current_task()
-
-    def after_transaction(self, callback: Callable[[], None]) -> None:
-        if self.in_transaction():
-            self._when_ended.append(callback)
-        else:
-            callback()
-
-    async def wait_for_writes(self) -> None:
-        if not self.in_transaction():
-            async with self._lock:
-                pass
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[None]:

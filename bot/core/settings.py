@@ -70,6 +70,8 @@ class Settings:
     shield_semantic: bool = True  # the shield's semantic reader, beside the lexicon (SHIELD_SEMANTIC)
     # PostgreSQL instead of the SQLite file, for several processes (it may carry a password)
     database_url: Secret | None = field(default=None, repr=False)
+    # a local sandbox (python -m bot sandbox serve) to connect to instead of Discord
+    sandbox_url: str | None = None
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -82,6 +84,7 @@ class Settings:
             owner_ids=_snowflakes(env, "OWNER_IDS"),
             shield_semantic=shield_semantic(env),
             database_url=_database_url(env.get("DATABASE_URL", "")),
+            sandbox_url=_sandbox_url(env.get("SANDBOX_URL", "")),
         )
 
     @property
@@ -129,6 +132,18 @@ def _database_url(raw: str) -> Secret | None:
             "default SQLite file leave it unset (DATABASE_PATH names the file)"
         )
     return Secret(value)
+
+
+def _sandbox_url(raw: str) -> str | None:
+    value = raw.strip()
+    if not value:
+        return None
+    if not value.startswith("http://127.0.0.1:") and not value.startswith("http://localhost:"):
+        raise SettingsError(
+            "SANDBOX_URL: expected the address `python -m bot sandbox serve` printed, such as "
+            "http://127.0.0.1:8765 (the sandbox only listens on this machine)"
+        )
+    return value.rstrip("/")
 
 
 def _optional_snowflake(env: Mapping[str, str], key: str) -> int | None:

@@ -62,10 +62,8 @@ class SQLiteDatabase(Database):
         self._connection = connection
         self._readers = list(readers)
         self._queued = [0] * len(self._readers)  # reads waiting on or running in each reader's thread
-        self._lock = asyncio.Lock()
-        self._owner: asyncio.Task[Any] | None = None  # the task whose transaction is open
+        super().__init__()
         self._savepoints = 0  # how deep the owner's nested transactions are
-        self._when_ended: list[Callable[[], None]] = []  # see after_transaction
         self._when_committed: list[Callable[[], None]] = []  # notifications, delivered on commit only
         self._listeners: defaultdict[str, list[Listener]] = defaultdict(list)
         self._exclusive = NamedLocks()
@@ -147,20 +145,6 @@ class SQLiteDatabase(Database):
                 raise DatabaseError(f"migration {migration.name} failed: {error}") from error
 
     # -- transactions ------------------------------------------------------------------------------
-
-    def in_transaction(self) -> bool:
-        return self._owner is not None and self._owner is asyncio.current_task()
-
-    def after_transaction(self, callback: Callable[[], None]) -> None:
-        if self.in_transaction():
-            self._when_ended.append(callback)
-        else:
-            callback()
-
-    async def wait_for_writes(self) -> None:
-        if not self.in_transaction():
-            async with self._lock:  # first come, first served: it is ours once those before it are done
-                pass
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[None]:

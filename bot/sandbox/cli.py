@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import sys
 import tempfile
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from pathlib import Path
 
+from bot.core.database import open_database
+from bot.core.pg_schema import fresh_schema
 from bot.sandbox.harness import RunningBot, new_sandbox
-from bot.sandbox.script import ScriptRunner
+from bot.sandbox.processes import BotProcesses
+from bot.sandbox.script import ScriptedBot, ScriptRunner
 from bot.sandbox.server import GUILD_NAME
 
 BANNER = f"""\
@@ -47,20 +52,50 @@ async def _prompt_lines() -> AsyncIterator[tuple[int, str]]:
         yield number, line
 
 
+@dataclass(frozen=True)
+class Scale:
+    """`--processes N --shards M`: N bot processes of their own holding M shards between them."""
+
+    processes: int = 1
+    shards: int = 1
+
+
 async def run_sandbox_session(
-    script: Path | None, database: Path | None, *, semantic: bool = True, chat: bool = False
+    script: Path | None,
+    database: Path | None,
+    *,
+    semantic: bool = True,
+    chat: bool = False,
+    database_url: str | None = None,
+    scale: Scale | None = None,
 ) -> int:
     """Run a script (or a person at the prompt) against the sandbox; `chat` prints a transcript instead of
-    JSON lines."""
+    JSON lines. With `database_url` the bot works in a fresh schema of that PostgreSQL database, dropped at
+    the end; with `scale`, as several processes sharing it."""
     interactive = script is None and sys.stdin.isatty()
-    with tempfile.TemporaryDirectory(prefix="heartbot-sandbox-") as scratch:
-        path = database or Path(scratch) / "sandbox.db"
-        async with new_sandbox() as sandbox, RunningBot(sandbox, path, shield_semantic=semantic) as bot:
-            runner = ScriptRunner(sandbox, bot, out=sys.stdout, err=sys.stderr, chat=chat)
-            if interactive:
-                print(BANNER, file=sys.stderr)
-                lines = _prompt_lines()
-            else:
-                lines = _file_lines(script) if script else _stream_lines()
-            status = await runner.run(lines)
+    async with contextlib.AsyncExitStack() as stack:
+        scratch = stack.enter_context(tempfile.TemporaryDirectory(prefix="heartbot-sandbox-"))
+        target: Path | str = database or Path(scratch) / "sandbox.db"
+        if database_url is not None:
+            target = await stack.enter_async_context(fresh_schema(database_url))
+        sandbox = await stack.enter_async_context(new_sandbox())
+        bot: ScriptedBot
+        if scale is None:
+            bot = await stack.enter_async_context(RunningBot(sandbox, target, shield_semantic=semantic))
+        else:
+            assert isinstance(target, str), "several processes share PostgreSQL"
+            for index in range(1, 2 * scale.shards):  # servers to spread over the shards
+                sandbox.add_guild(f"Heartstopper Fans {index + 1}")
+            db = await stack.enter_async_context(await open_database(target))
+            await db.migrate()
+            bot = await stack.enter_async_context(
+                BotProcesses(sandbox, target, db, scale.shards, scale.processes, semantic=semantic)
+            )
+        runner = ScriptRunner(sandbox, bot, out=sys.stdout, err=sys.stderr, chat=chat)
+        if interactive:
+            print(BANNER, file=sys.stderr)
+            lines = _prompt_lines()
+        else:
+            lines = _file_lines(script) if script else _stream_lines()
+        status = await runner.run(lines)
     return 0 if interactive else status

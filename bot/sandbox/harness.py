@@ -68,7 +68,7 @@ class RunningBot:
     def __init__(
         self,
         sandbox: Sandbox,
-        database_path: Path,
+        database_path: Path | str,  # an SQLite file, or a PostgreSQL URL
         *,
         canon: Canon | None = None,
         dev_guild_id: int | None = None,
@@ -90,9 +90,11 @@ class RunningBot:
     async def start(self, timeout: float = 10.0) -> HeartBot:
         self._db = await open_database(self.database_path)
         await self._db.migrate()
+        url = self.database_path if isinstance(self.database_path, str) else None
         settings = Settings(
             discord_token=Secret(self.sandbox.token),
-            database_path=self.database_path,
+            database_path=Path(self.database_path) if url is None else Path("unused.db"),
+            database_url=Secret(url) if url is not None else None,
             dev_guild_id=self.dev_guild_id,
             shield_semantic=self.shield_semantic,
         )

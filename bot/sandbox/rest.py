@@ -8,7 +8,7 @@ import math
 import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
@@ -33,6 +33,9 @@ log = logging.getLogger(__name__)
 
 JSON = "application/json"
 MAX_WEBHOOKS_PER_CHANNEL = 15
+# A message sent with `enforce_nonce` and a nonce the bot used in that channel this recently is not made
+# again: Discord answers with the first one ("checked for uniqueness in the past few minutes").
+NONCE_WINDOW = timedelta(minutes=5)
 Handler = Callable[..., Awaitable[Any]]
 
 
@@ -102,6 +105,7 @@ class RestApi:
     def __init__(self, sandbox: Sandbox) -> None:
         self.sandbox = sandbox
         self.faults: list[Fault] = []
+        self._nonces: dict[tuple[int, str], int] = {}  # (channel, nonce) -> the message it made
         self.routes: list[tuple[str, re.Pattern[str], Handler, bool]] = []
         bot_auth, path_token = True, False
         table: list[tuple[str, str, Handler, bool]] = [
@@ -637,10 +641,22 @@ class RestApi:
         elif channel.recipient_id is not None and not self.sandbox.users[channel.recipient_id].accepts_dms:
             raise DiscordError(403, 50007, "Cannot send messages to this user")
         self._check("message", limits.message_problems(body))
+        nonce = (channel.id, str(body["nonce"])) if body.get("enforce_nonce") and body.get("nonce") else None
+        if nonce is not None and (earlier := self._recent_nonce(nonce)) is not None:
+            return earlier.payload()  # Discord's answer to a repeated nonce: the message it already made
         body = {**body, "flags": body.get("flags", 0) & ~EPHEMERAL}  # only interactions may whisper
         message = self.sandbox.new_message(channel, self.sandbox.bot_user.payload(), body)
         await self.sandbox.add_message(message)
+        if nonce is not None:
+            self._nonces[nonce] = message.id
         return message.payload()
+
+    def _recent_nonce(self, nonce: tuple[int, str]) -> Message | None:
+        """The bot's message made with this nonce in this channel within the last few minutes."""
+        message = self.sandbox.messages.get(self._nonces.get(nonce, 0))
+        if message is None or self.sandbox.now() - message.created_at > NONCE_WINDOW:
+            return None
+        return message
 
     async def list_messages(self, channel_id: str, *, query: Any, **_: Any) -> Any:
         channel = self._channel(channel_id)

@@ -9,15 +9,14 @@ import logging
 import re
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
-from datetime import timedelta
-from typing import TextIO
+from datetime import datetime, timedelta
+from typing import Protocol, TextIO
 
 from discord import Permissions
 
 from bot.sandbox.admin import member_and_role, set_permissions
 from bot.sandbox.chat import ChatPrinter, JsonPrinter, Printer, has_spoiler, span
 from bot.sandbox.commands import ScriptError, closest, split_words
-from bot.sandbox.harness import RunningBot
 from bot.sandbox.server import Sandbox
 from bot.sandbox.world import ChannelType, Message
 from bot.times.when import read_duration
@@ -59,7 +58,11 @@ VERBS: dict[str, tuple[str, str]] = {
     "in": ("in #spoilers", "the lines after it happen in #spoilers (or in a thread: in #episode chat)"),
     "wait": ("wait 2h", "time passes; whatever falls due on the way happens in order, at its time"),
     "down": ("down 2h", "the bot is offline while time passes, then starts again on the same database"),
-    "restart": ("restart", "the bot stops and starts again on the same database"),
+    "restart": (
+        "restart",
+        "the bot stops and starts again on the same database (with several processes: the one serving "
+        "this server is killed, kill -9, and started again)",
+    ),
     "peek": ("peek 3", "show message [3] with its spoilers uncovered (no number: the last hidden one)"),
     "help": ("help", "this list"),
     "quit": ("quit", "stop here (Ctrl-D too)"),
@@ -84,10 +87,23 @@ def parse_duration(text: str) -> timedelta:
     return delta
 
 
+class ScriptedBot(Protocol):
+    """What a script drives: the bot in the sandbox's process (RunningBot) or several processes of it
+    (bot.sandbox.processes.BotProcesses)."""
+
+    async def start(self) -> object: ...
+
+    async def stop(self) -> None: ...
+
+    async def restart(self) -> object: ...
+
+    async def next_timer_due(self) -> datetime | None: ...
+
+
 @dataclass
 class ScriptRunner:
     sandbox: Sandbox
-    bot: RunningBot
+    bot: ScriptedBot
     out: TextIO
     err: TextIO
     chat: bool = False  # a transcript for a person instead of JSON lines
@@ -141,8 +157,10 @@ class ScriptRunner:
         elif first == "down":
             await self.down(parse_duration(rest))
         elif line == "restart":
-            await self.bot.stop()
-            await self._start_bot()
+            try:
+                await self.bot.restart()
+            except TimeoutError:
+                raise ScriptError("heartbot did not come back online in time") from None
         elif first == "peek":
             self._peek(rest)
         elif line == "help":
@@ -299,7 +317,7 @@ class ScriptRunner:
         try:
             await self.bot.start()
         except TimeoutError:  # RunningBot.start gives it 10 seconds
-            raise ScriptError("heartbot did not come back online within 10 seconds") from None
+            raise ScriptError("heartbot did not come back online in time") from None
 
     async def _settle_timers(self) -> None:
         """Until the bot has run every timer due by now (a failing one moves later) and is idle, printing

@@ -25,6 +25,7 @@ from bot.sandbox.commands import ScriptError, command_data
 from bot.sandbox.gateway import Gateway, Intent, Session
 from bot.sandbox.ids import Snowflakes, token
 from bot.sandbox.limits import MEMBER_CONTENT_MAX
+from bot.sandbox.links import Links
 from bot.sandbox.mentions import pinged
 from bot.sandbox.observe import Observation, button_labels, visible_embeds
 from bot.sandbox.world import (
@@ -141,6 +142,7 @@ class Sandbox:
             changed=self.changed,
         )
         self._tasks: set[asyncio.Task[None]] = set()
+        self.links = Links(self)  # bots run as processes of their own
         self.channel("general")
         self._runner: web.AppRunner | None = None
         self.rest: Any = None  # the RestApi, once started
@@ -155,6 +157,7 @@ class Sandbox:
         app = web.Application(client_max_size=32 * 1024 * 1024)
         app.router.add_get("/gateway", self.gateway.handle)
         self.rest = RestApi(self)
+        self.links.routes(app)
         app.router.add_route("*", "/api/v10/{tail:.*}", self.rest.handle)
         app.router.add_route("*", "/{tail:.*}", self._unknown)
         self._runner = web.AppRunner(app, access_log=None)

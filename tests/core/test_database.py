@@ -4,14 +4,24 @@ import asyncio
 import hashlib
 import sqlite3
 import threading
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
 
+import asyncpg
 import pytest
 
 from bot.core.command_sync_repository import CommandSyncRepository, SyncRecord
 from bot.core.database import Database, DatabaseError, DatabaseTooNewError, Migration, bundled_migrations
+from bot.core.postgres_database import PostgresDatabase
 from bot.core.sqlite_database import SQLiteDatabase
+
+
+@pytest.fixture
+async def sqlite_db(tmp_path: Path) -> AsyncIterator[SQLiteDatabase]:
+    async with await SQLiteDatabase.open(tmp_path / "heartbot.db") as database:
+        await database.migrate()
+        yield database
 
 
 def _file_digest(path: Path) -> str:
@@ -30,9 +40,9 @@ async def test_fresh_database_is_migrated_to_the_latest_version(tmp_path: Path) 
     )
 
 
-async def test_pragmas_are_set(db: Database) -> None:
-    assert (await db.fetchone("PRAGMA journal_mode"))[0] == "wal"
-    assert (await db.fetchone("PRAGMA foreign_keys"))[0] == 1
+async def test_pragmas_are_set(sqlite_db: SQLiteDatabase) -> None:
+    assert (await sqlite_db.fetchone("PRAGMA journal_mode"))[0] == "wal"
+    assert (await sqlite_db.fetchone("PRAGMA foreign_keys"))[0] == 1
 
 
 async def test_migrating_again_changes_nothing(tmp_path: Path) -> None:
@@ -135,10 +145,21 @@ async def _counter(db: Database) -> None:
     await db.execute("INSERT INTO counter VALUES (0)")
 
 
-def _count(path: Path) -> int:
-    """The committed value, read through a connection of its own."""
+def _count_file(path: Path) -> int:
     with sqlite3.connect(path) as other:
         return int(other.execute("SELECT n FROM counter").fetchone()[0])
+
+
+async def _committed(db: Database) -> int:
+    """The committed value, read through a connection of its own."""
+    if isinstance(db, SQLiteDatabase):
+        return _count_file(db.path)
+    assert isinstance(db, PostgresDatabase)
+    other = await asyncpg.connect(db._url)
+    try:
+        return int(await other.fetchval("SELECT n FROM counter"))
+    finally:
+        await other.close()
 
 
 async def test_a_transactions_own_calls_run_inside_it(db: Database) -> None:
@@ -147,8 +168,8 @@ async def test_a_transactions_own_calls_run_inside_it(db: Database) -> None:
         await db.execute("UPDATE counter SET n = 1")
         assert (await db.fetchone("SELECT n FROM counter"))[0] == 1  # sees its own change
         assert [tuple(row) for row in await db.fetchall("SELECT n FROM counter")] == [(1,)]
-        assert _count(db.path) == 0  # nothing committed yet
-    assert _count(db.path) == 1
+        assert await _committed(db) == 0  # nothing committed yet
+    assert await _committed(db) == 1
 
 
 async def test_an_error_undoes_every_call_made_inside_the_transaction(db: Database) -> None:
@@ -164,7 +185,7 @@ async def test_an_error_undoes_every_call_made_inside_the_transaction(db: Databa
     with pytest.raises(RuntimeError):
         await failing_handler()
     assert (await db.fetchone("SELECT n FROM counter"))[0] == 0
-    assert _count(db.path) == 0
+    assert await _committed(db) == 0
 
 
 async def test_a_failed_nested_transaction_undoes_only_its_own_part(db: Database) -> None:
@@ -182,7 +203,7 @@ async def test_a_failed_nested_transaction_undoes_only_its_own_part(db: Database
         assert (await db.fetchone("SELECT n FROM counter"))[0] == 1
         async with db.transaction(), db.transaction():  # and savepoints nest deeper
             await db.execute("UPDATE counter SET n = n + 10")
-    assert _count(db.path) == 11
+    assert await _committed(db) == 11
 
 
 async def test_other_tasks_writes_wait_for_the_open_transaction(db: Database) -> None:
@@ -198,7 +219,7 @@ async def test_other_tasks_writes_wait_for_the_open_transaction(db: Database) ->
         assert not task.done()  # still waiting on the lock
         await db.execute("UPDATE counter SET n = 2")
     await task
-    assert _count(db.path) == 20  # it wrote after the whole transaction, never inside it
+    assert await _committed(db) == 20  # it wrote after the whole transaction, never inside it
 
 
 async def _read_count(db: Database) -> int:
@@ -255,35 +276,35 @@ async def test_a_read_right_after_a_commit_sees_it(db: Database) -> None:
         assert await asyncio.gather(*(_read_count(db) for _ in range(4))) == [n] * 4
 
 
-async def test_a_slow_read_does_not_hold_up_the_others(db: Database) -> None:
+async def test_a_slow_read_does_not_hold_up_the_others(sqlite_db: SQLiteDatabase) -> None:
     release = threading.Event()
 
     def wait_for_release() -> int:
         return int(release.wait(timeout=10))
 
-    for reader in db._readers:  # a read that keeps its connection's thread busy until the test is done
+    for reader in sqlite_db._readers:  # a read that keeps its connection's thread busy until the test is done
         await reader.create_function("wait_for_release", 0, wait_for_release)
-    slow = asyncio.create_task(db.fetchone("SELECT wait_for_release()"))
+    slow = asyncio.create_task(sqlite_db.fetchone("SELECT wait_for_release()"))
     await asyncio.sleep(0)  # it has its connection
     try:
         for n in range(5):
-            assert (await asyncio.wait_for(db.fetchone("SELECT ?", (n,)), timeout=10))[0] == n
+            assert (await asyncio.wait_for(sqlite_db.fetchone("SELECT ?", (n,)), timeout=10))[0] == n
         assert not slow.done()
     finally:
         release.set()
     assert (await slow)[0] == 1
 
 
-async def test_read_connections_cannot_write(db: Database) -> None:
-    await _counter(db)
+async def test_read_connections_cannot_write(sqlite_db: SQLiteDatabase) -> None:
+    await _counter(sqlite_db)
     with pytest.raises(sqlite3.OperationalError, match="readonly"):
-        await db.fetchall("UPDATE counter SET n = 5")
-    assert _count(db.path) == 0
+        await sqlite_db.fetchall("UPDATE counter SET n = 5")
+    assert await _committed(sqlite_db) == 0
 
 
-async def test_commits_are_not_flushed_one_by_one(db: Database) -> None:
-    async with db.transaction():  # the writer's own setting; readers do not write
-        assert (await db.fetchone("PRAGMA synchronous"))[0] == 1  # NORMAL
+async def test_commits_are_not_flushed_one_by_one(sqlite_db: SQLiteDatabase) -> None:
+    async with sqlite_db.transaction():  # the writer's own setting; readers do not write
+        assert (await sqlite_db.fetchone("PRAGMA synchronous"))[0] == 1  # NORMAL
 
 
 async def test_an_in_memory_database_works_with_one_connection(tmp_path: Path) -> None:
@@ -298,25 +319,25 @@ async def test_an_in_memory_database_works_with_one_connection(tmp_path: Path) -
         assert await _read_count(db) == 4
 
 
-async def test_a_callback_after_the_transaction_runs_once_it_has_ended(db: Database) -> None:
-    await _counter(db)
+async def test_a_callback_after_the_transaction_runs_once_it_has_ended(sqlite_db: SQLiteDatabase) -> None:
+    await _counter(sqlite_db)
     seen: list[int] = []
 
     def record() -> None:
-        seen.append(_count(db.path))
+        seen.append(_count_file(sqlite_db.path))
 
-    db.after_transaction(record)  # outside a transaction: at once
-    async with db.transaction():
-        await db.execute("UPDATE counter SET n = 1")
-        async with db.transaction():
-            db.after_transaction(record)
+    sqlite_db.after_transaction(record)  # outside a transaction: at once
+    async with sqlite_db.transaction():
+        await sqlite_db.execute("UPDATE counter SET n = 1")
+        async with sqlite_db.transaction():
+            sqlite_db.after_transaction(record)
         assert seen == [0]
     assert seen == [0, 1]  # after the commit
 
     async def rolled_back() -> None:
-        async with db.transaction():
-            await db.execute("UPDATE counter SET n = 2")
-            db.after_transaction(record)
+        async with sqlite_db.transaction():
+            await sqlite_db.execute("UPDATE counter SET n = 2")
+            sqlite_db.after_transaction(record)
             raise RuntimeError("rolled back")
 
     with pytest.raises(RuntimeError):

@@ -16,7 +16,8 @@ from bot.core.clock import VirtualClock
 from bot.core.copy_db import TABLES, CopyError, copy_database
 from bot.core.database import Database, open_database
 from bot.core.shard_slice import ShardSlice
-from bot.core.timers_repository import TimerRepository
+from bot.core.timers import TimerDispatcher
+from bot.core.timers_repository import Timer, TimerRepository
 from bot.parties.repository import PartyRepository
 from bot.progress.repository import ProgressRepository, UserProgress
 from bot.progress.service import ProgressService
@@ -24,22 +25,6 @@ from bot.spoilers import Mode
 from tests.parties.test_parties import _party
 
 NOW = datetime(2026, 12, 2, 12, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-async def postgres_schema_url() -> AsyncIterator[str]:
-    import secrets
-
-    import asyncpg
-
-    schema = f"t_{secrets.token_hex(6)}"
-    admin = await asyncpg.connect("postgresql://postgres@127.0.0.1:5432/test")
-    await admin.execute(f"CREATE SCHEMA {schema}")
-    try:
-        yield f"postgresql://postgres@127.0.0.1:5432/test?search_path={schema}"
-    finally:
-        await admin.execute(f"DROP SCHEMA {schema} CASCADE")
-        await admin.close()
 
 
 @pytest.fixture
@@ -193,8 +178,10 @@ async def test_progress_set_in_one_process_is_what_the_other_reads_within_a_seco
             await asyncio.sleep(0.01)
 
 
-async def test_copy_db_knows_every_table(db: Database) -> None:
-    rows = await db.fetchall("SELECT name FROM sqlite_master WHERE type = 'table'")
+async def test_copy_db_knows_every_table(tmp_path: Path) -> None:
+    async with await open_database(tmp_path / "all.db") as db:
+        await db.migrate()
+        rows = await db.fetchall("SELECT name FROM sqlite_master WHERE type = 'table'")
     assert {row["name"] for row in rows} - {"schema_migrations"} == set(TABLES)
 
 
@@ -231,3 +218,24 @@ async def test_copy_db_moves_every_row_and_new_rows_are_numbered_after_them(
         assert later.id == 2
         with pytest.raises(CopyError, match="already holds data"):
             await copy_database(source, target)
+
+
+async def test_a_timer_made_in_one_process_wakes_the_dispatcher_of_the_other(
+    two: tuple[Database, Database],
+) -> None:
+    clock = VirtualClock()
+    ran: list[int] = []
+    elsewhere = TimerDispatcher(TimerRepository(two[1]), clock)
+
+    async def handler(timer: Timer, late: bool) -> None:
+        ran.append(timer.payload["n"])
+
+    elsewhere.register("reminder", handler)
+    elsewhere.start()
+    try:
+        await _eventually(lambda: elsewhere.idle)  # asleep, with nothing due
+        here = TimerDispatcher(TimerRepository(two[0]), clock)  # never started: it only schedules
+        await here.schedule("reminder", clock.now(), guild_id=None, n=1)
+        await _eventually(lambda: ran == [1])
+    finally:
+        await elsewhere.stop()

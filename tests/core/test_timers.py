@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import Sequence
 from datetime import datetime, timedelta
-from pathlib import Path
 
 import pytest
 
 from bot.core.clock import VirtualClock
-from bot.core.database import Database, open_database
+from bot.core.database import Database
 from bot.core.shard_slice import EVERY_SERVER, ShardSlice
 from bot.core.timers import TimerDispatcher
 from bot.core.timers_repository import Timer, TimerRepository
@@ -37,13 +36,6 @@ class Recorder:
             while len(self.fired) < count:
                 self.changed.clear()
                 await self.changed.wait()
-
-
-@pytest.fixture
-async def db(tmp_path: Path) -> AsyncIterator[Database]:
-    async with await open_database(tmp_path / "timers.db") as db:
-        await db.migrate()
-        yield db
 
 
 @pytest.fixture

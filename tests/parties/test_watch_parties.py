@@ -6,8 +6,11 @@ import re
 from datetime import UTC, datetime, timedelta
 
 import discord
+import pytest
 
 from bot.core.app import INVITE_PERMISSIONS
+from bot.parties.delivery import THREAD
+from bot.parties.repository import Party
 from bot.sandbox.harness import Actor, RunningBot
 from bot.sandbox.observe import Observation
 from bot.sandbox.server import Sandbox
@@ -330,6 +333,37 @@ async def test_rate_limits_and_server_errors_on_the_reminder_neither_drop_nor_re
     await bob.wait_to_see(lambda o: "⏰" in o.content)
     await wait(sandbox, minutes=5)
     assert len(in_thread(sandbox, "⏰")) == 1
+
+
+async def test_a_reminder_sent_but_not_recorded_is_not_sent_again_when_its_step_reruns(
+    alice: Actor, bob: Actor, sandbox: Sandbox, running: RunningBot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """As when the process is killed between sending and recording: the rerun's messages carry the same
+    nonces, and Discord answers with the messages already made."""
+    carol = Actor(sandbox, "carol")
+    await ask(carol, "/watchparty notify how:dm")
+    await create(alice)
+    await bob.click("Going")
+    await carol.click("Going")
+    assert running.bot is not None
+    parties = running.bot.parties
+    record = parties.mark_delivered
+    lost: list[str] = []
+
+    async def lost_once(party: Party, step: str, user_ids: list[int]) -> None:
+        kind = "thread" if THREAD in user_ids else "dm"
+        if kind not in lost:  # carol's DM, and the thread message: each sent once, but not recorded
+            lost.append(kind)
+            raise RuntimeError("killed before recording")
+        await record(party, step, user_ids)
+
+    monkeypatch.setattr(parties, "mark_delivered", lost_once)
+    await wait(sandbox, hours=1)
+    for seconds in (31, 61):  # the failed step's retries, 30 s and then a minute later
+        await wait(sandbox, seconds=seconds)
+    assert lost == ["dm", "thread"]
+    assert len(in_thread(sandbox, "⏰")) == 1
+    assert len([o for o in sandbox.seen_by("carol") if o.channel is None and "⏰" in o.content]) == 1
 
 
 async def test_mark_watched_raises_progress_and_never_lowers_it(

@@ -212,6 +212,17 @@ async def test_one_webhook_per_channel_reused_and_made_again_when_deleted(
     assert len(webhooks_created(sandbox)) == 2
 
 
+async def test_spoilers_arriving_together_in_a_new_channel_make_one_webhook(
+    sandbox: Sandbox, running: RunningBot, bob: Actor
+) -> None:
+    await shield_on(sandbox)
+    carol = Actor(sandbox, "carol")
+    await asyncio.gather(bob.say(SPOILER), carol.say(SPOILER), bob.say(SPOILER))
+    await sandbox.idle()
+    assert len([o for o in sandbox.observations if o.author in ("Bob", "Carol") and o.action == "send"]) == 3
+    assert len(webhooks_created(sandbox)) == 1
+
+
 async def test_in_a_thread_the_repost_goes_through_the_channel_webhook(
     sandbox: Sandbox, running: RunningBot, bob: Actor
 ) -> None:
