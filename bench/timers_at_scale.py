@@ -32,12 +32,10 @@ import argparse
 import asyncio
 import multiprocessing
 import re
-import secrets
 import statistics
 import tempfile
 import time
-from collections.abc import AsyncIterator, Iterable, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -48,6 +46,7 @@ import asyncpg
 from bench import timer_worker
 from bench.stats import spread
 from bot.core.database import Database, Row, is_postgres_url, open_database, to_us
+from bot.core.pg_schema import fresh_schema
 from bot.core.postgres_database import numbered
 from bot.core.shard_slice import ShardSlice
 from bot.core.timers_repository import TimerRepository
@@ -127,19 +126,6 @@ def rows(count: int, now: datetime, start: timedelta, span: timedelta) -> list[t
         )
         for i in range(count)
     ]
-
-
-@asynccontextmanager
-async def postgres_schema(server: str) -> AsyncIterator[str]:
-    """A schema of the benchmark's own, dropped at the end; yields its URL."""
-    schema = f"bench_timers_{secrets.token_hex(4)}"
-    admin = await asyncpg.connect(server)
-    await admin.execute(f"CREATE SCHEMA {schema}")
-    try:
-        yield f"{server}?search_path={schema}"
-    finally:
-        await admin.execute(f"DROP SCHEMA {schema} CASCADE")
-        await admin.close()
 
 
 async def load(targets: dict[str, str], pending: int) -> None:
@@ -388,7 +374,10 @@ async def main(arguments: argparse.Namespace) -> None:
     tried = setups(arguments.trial)
     figures: dict[str, list[Figures]] = {setup.name: [] for setup in tried}
     with tempfile.TemporaryDirectory() as scratch:
-        async with postgres_schema(arguments.postgres) as url, postgres_schema(arguments.postgres) as trial:
+        async with (
+            fresh_schema(arguments.postgres, "bench") as url,
+            fresh_schema(arguments.postgres, "bench") as trial,
+        ):
             targets = {"sqlite": str(Path(scratch) / "timers.db"), "postgres": url}
             if arguments.trial:
                 targets |= {f"sqlite{TRIAL}": str(Path(scratch) / "trial.db"), f"postgres{TRIAL}": trial}
