@@ -3,11 +3,14 @@ process on SQLite holding as many, interleaved.
 
     python -m bench.timers_at_scale [--pending 1000000] [--burst 10000] [--runs 5] [--quick]
                                     [--postgres postgresql://postgres@127.0.0.1:5432/test] [--plans]
+                                    [--no-trial]
 
 The set-up (not timed) loads --pending timers, due from a day ahead over the year after, into a schema of
-its own in PostgreSQL (dropped at the end) and into an SQLite file. Each run then tries, in an order that
-alternates, four set-ups, each in new processes (bench/timer_worker.py: the real Database and
-TimerDispatcher, on the system clock, handlers that do nothing):
+its own in PostgreSQL (dropped at the end) and into an SQLite file, and the same again into copies with
+trial indexes (TRIAL_INDEXES, made here only: not in the migrations; --no-trial leaves them out). Each run
+then tries, in an order that alternates, these set-ups on each, each in new processes
+(bench/timer_worker.py: the real Database and TimerDispatcher, on the system clock, handlers that do
+nothing):
 
   sqlite, 1 process          the baseline
   postgres, 1 process
@@ -20,10 +23,10 @@ timers due at once and tells every dispatcher, as a new timer does: the time unt
 written done, claimed and settled timers a second overall and per process, and whether any ran twice or
 not at all (from the handlers' own record, checked against the table).
 
-Then the query plans (EXPLAIN ANALYZE) of the claim and of `next_claimable` at --pending rows, with a
-burst due, as the repository sends them: the plan PostgreSQL picks for the values (custom) and the one a
-prepared statement may settle on after five runs (generic); and next_claimable's time with an index on
-the expression it takes the minimum of (made here only, to try it; not in the migrations).
+Then the query plans of the claim and of `next_claimable` at --pending rows, as the repository sends
+them: on PostgreSQL EXPLAIN ANALYZE with a burst due (rolled back), both the plan picked for the values
+(custom) and the one a prepared statement may settle on (generic), and which of the two PostgreSQL does
+settle on over 20 runs; on SQLite EXPLAIN QUERY PLAN; and next_claimable's time on each copy.
 """
 
 from __future__ import annotations
