@@ -3,12 +3,11 @@ process on SQLite holding as many, interleaved.
 
     python -m bench.timers_at_scale [--pending 1000000] [--burst 10000] [--runs 5] [--quick]
                                     [--postgres postgresql://postgres@127.0.0.1:5432/test] [--plans]
-                                    [--no-trial]
 
 The set-up (not timed) loads --pending timers, due from a day ahead over the year after, into a schema of
-its own in PostgreSQL (dropped at the end) and into an SQLite file, and the same again into copies with
-trial indexes (TRIAL_INDEXES, made here only: not in the migrations; --no-trial leaves them out). Each run
-then tries, in an order that alternates, these set-ups on each, each in new processes
+its own in PostgreSQL (dropped at the end) and into an SQLite file, both with the migrations' indexes
+(0015_timer_indexes.sql came from this benchmark's trials). Each run then tries, in an order that
+alternates, these set-ups, each in new processes
 (bench/timer_worker.py: the real Database and TimerDispatcher, on the system clock, handlers that do
 nothing):
 
@@ -58,47 +57,28 @@ POSTGRES = "postgresql://postgres@127.0.0.1:5432/test"
 STARTUP_DUE = 10  # timers due as the processes start
 COLUMNS = ("event", "due_us", "payload", "created_us", "guild_id")
 WAIT = 300.0  # seconds a burst may take before the benchmark gives up on it
-# Tried beside the migrations' indexes, on copies of their own; not in the migrations.
-TRIAL_INDEXES = (
-    # next_claimable's minimum read from an index, instead of from every pending row
-    "CREATE INDEX bench_timers_claimable ON timers"
-    " ((CASE WHEN lease_us IS NULL OR lease_us < due_us THEN due_us ELSE lease_us END))"
-    " WHERE done_us IS NULL",
-    # the claim's order (due_us, id), so a page stops after its 100 rows instead of sorting every due one:
-    # in place of timers_pending (due_us), which the planner prefers while its statistics see none due
-    "DROP INDEX timers_pending",
-    "CREATE INDEX bench_timers_pending ON timers (due_us, id) WHERE done_us IS NULL",
-)
-TRIAL = " + trial indexes"
 EVERYTHING, SHARD_0, SHARD_1 = ShardSlice(), ShardSlice(2, (0,)), ShardSlice(2, (1,))
 
 
 @dataclass(frozen=True)
 class Setup:
     name: str
-    store: str  # a key of the targets: "sqlite", "postgres", either + TRIAL
+    store: str  # a key of the targets: "sqlite" or "postgres"
     owners: tuple[ShardSlice, ...]  # one process each
 
 
-def setups(trial: bool) -> list[Setup]:
-    found = []
-    for extra in ("", TRIAL) if trial else ("",):
-        found += [
-            Setup(f"sqlite{extra}, 1 process", f"sqlite{extra}", (EVERYTHING,)),
-            Setup(f"postgres{extra}, 1 process", f"postgres{extra}", (EVERYTHING,)),
-            Setup(f"postgres{extra}, 2 processes", f"postgres{extra}", (EVERYTHING, EVERYTHING)),
-            Setup(f"postgres{extra}, 2 by shard", f"postgres{extra}", (SHARD_0, SHARD_1)),
-        ]
-    return found
+SETUPS = (
+    Setup("sqlite, 1 process", "sqlite", (EVERYTHING,)),
+    Setup("postgres, 1 process", "postgres", (EVERYTHING,)),
+    Setup("postgres, 2 processes", "postgres", (EVERYTHING, EVERYTHING)),
+    Setup("postgres, 2 by shard", "postgres", (SHARD_0, SHARD_1)),
+)
 
 
 RATIOS = (  # (setup, its baseline)
     ("postgres, 1 process", "sqlite, 1 process"),
     ("postgres, 2 processes", "postgres, 1 process"),
     ("postgres, 2 by shard", "postgres, 1 process"),
-    (f"sqlite{TRIAL}, 1 process", "sqlite, 1 process"),
-    (f"postgres{TRIAL}, 1 process", "postgres, 1 process"),
-    (f"postgres{TRIAL}, 2 processes", f"postgres{TRIAL}, 1 process"),
 )
 
 
@@ -138,9 +118,6 @@ async def load(targets: dict[str, str], pending: int) -> None:
         started = time.perf_counter()
         async with await open_database(target) as db:
             await db.migrate()
-            if store.endswith(TRIAL):
-                for index in TRIAL_INDEXES:
-                    await db.execute(index)
             if db.dialect == "sqlite":
                 await db.executemany(
                     f"INSERT INTO timers ({', '.join(COLUMNS)}) VALUES (?, ?, ?, ?, ?)", loaded
@@ -374,16 +351,11 @@ def report(figures: dict[str, list[Figures]], burst: int) -> None:
 
 
 async def main(arguments: argparse.Namespace) -> None:
-    tried = setups(arguments.trial)
+    tried = list(SETUPS)
     figures: dict[str, list[Figures]] = {setup.name: [] for setup in tried}
     with tempfile.TemporaryDirectory() as scratch:
-        async with (
-            fresh_schema(arguments.postgres, "bench") as url,
-            fresh_schema(arguments.postgres, "bench") as trial,
-        ):
+        async with fresh_schema(arguments.postgres, "bench") as url:
             targets = {"sqlite": str(Path(scratch) / "timers.db"), "postgres": url}
-            if arguments.trial:
-                targets |= {f"sqlite{TRIAL}": str(Path(scratch) / "trial.db"), f"postgres{TRIAL}": trial}
             await load(targets, arguments.pending)
             key = 0
             for run in range(arguments.runs):
@@ -411,9 +383,6 @@ if __name__ == "__main__":
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--postgres", default=POSTGRES, help="a server and database; a schema is made there")
     parser.add_argument("--plans", action="store_true", help="print the query plans whole")
-    parser.add_argument(
-        "--no-trial", dest="trial", action="store_false", help="without the copies with trial indexes"
-    )
     parser.add_argument("--quick", action="store_true", help="a smoke run: 10,000 pending, 500 due, 2 runs")
     arguments = parser.parse_args()
     if arguments.quick:

@@ -15,7 +15,7 @@ from tests.conftest import TEST_POSTGRES_URL
 async def test_timers_at_scale_runs_two_processes_each_timer_once(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    setups = [s for s in timers_at_scale.setups(trial=False) if s.name.endswith(("1 process", "2 processes"))]
+    setups = [s for s in timers_at_scale.SETUPS if s.name.endswith(("1 process", "2 processes"))]
     async with fresh_schema(TEST_POSTGRES_URL, "test") as url:
         targets = {"sqlite": str(tmp_path / "timers.db"), "postgres": url}
         await timers_at_scale.load(targets, 1000)

@@ -81,7 +81,8 @@ async def test_every_reminder_arrives_once_while_a_process_is_killed_at_random(w
     for guild, host in ((world.low, "alice"), (world.high, "bob")):
         channel = general_of(sandbox, guild)
         hosting = Actor(sandbox, host, guild)
-        await hosting.reply_to(await hosting.run('/watchparty create episodes:S2E1 start:"in 2 hours"', channel))
+        plan = '/watchparty create episodes:S2E1 start:"in 2 hours"'
+        await hosting.reply_to(await hosting.run(plan, channel))
         for name in ("carol", "dave"):  # in both servers: carol by DM, dave in the threads
             guest = Actor(sandbox, name, guild)
             guests.append(guest)
@@ -109,9 +110,9 @@ async def test_every_reminder_arrives_once_while_a_process_is_killed_at_random(w
         assert len(thread_messages(sandbox, guild, "done!")) == 1, f"seed {SEED}"
     assert len(dms_to(sandbox, "carol", "⏰")) == 4, f"seed {SEED}"  # two reminders for each party
     for guild in (world.low, world.high):
-        announcement = [
+        announcement = next(
             m for m in sandbox.messages.values() if m.guild_id == guild.id and m.payload()["embeds"]
-        ][0]
+        )
         assert "Going: 3" in announcement.payload()["embeds"][0]["description"], f"seed {SEED}"
 
 

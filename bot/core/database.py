@@ -137,11 +137,18 @@ class Database(ABC):
         """Run one statement (alone it commits alone); returns how many rows it changed."""
 
     @abstractmethod
-    async def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None: ...
+    async def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
+        """One statement for each of `rows`, all or none; alone, it takes no lock beyond its rows'."""
 
     @abstractmethod
     async def fetchall(self, sql: str, params: Iterable[Any] = ()) -> list[Row]:
-        """Read rows; a statement that writes and returns rows (`RETURNING`) belongs in a transaction."""
+        """Read rows (a statement that writes and returns them is `returning`'s)."""
+
+    @abstractmethod
+    async def returning(self, sql: str, params: Iterable[Any] = ()) -> list[Row]:
+        """One statement that writes and returns rows (`... RETURNING`): alone, it commits alone, and
+        takes no lock beyond its rows' (two processes may run it at once); inside the caller's
+        transaction, it is part of it."""
 
     async def fetchone(self, sql: str, params: Iterable[Any] = ()) -> Row | None:
         rows = await self.fetchall(sql, params)

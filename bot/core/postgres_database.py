@@ -202,9 +202,19 @@ class PostgresDatabase(Database):
         rows = [tuple(row) for row in rows]
         if not rows:
             return
-        async with self.transaction():
+        if self.in_transaction():
             assert self._connection is not None
             await self._connection.executemany(numbered(sql), rows)
+            return
+        async with self._lock:  # asyncpg runs the lot in one transaction of its own
+            await self._pool.executemany(numbered(sql), rows)
+
+    async def returning(self, sql: str, params: Iterable[Any] = ()) -> list[Row]:
+        if self.in_transaction():
+            assert self._connection is not None
+            return list(await self._connection.fetch(numbered(sql), *params))
+        async with self._lock:
+            return list(await self._pool.fetch(numbered(sql), *params))
 
     async def fetchall(self, sql: str, params: Iterable[Any] = ()) -> list[Row]:
         if self.in_transaction():

@@ -207,6 +207,12 @@ class SQLiteDatabase(Database):
         async with self.transaction():
             await self._connection.executemany(sql, rows)
 
+    async def returning(self, sql: str, params: Iterable[Any] = ()) -> list[Row]:
+        if self.in_transaction():
+            return list(await self._connection.execute_fetchall(sql, tuple(params)))
+        async with self._lock:  # the writer's: read connections may not write
+            return list(await self._connection.execute_fetchall(sql, tuple(params)))
+
     async def fetchall(self, sql: str, params: Iterable[Any] = ()) -> list[Row]:
         """One trip to a worker thread. Inside the task's own transaction the writer reads it; otherwise
         the least busy reader reads what was last committed."""

@@ -56,14 +56,13 @@ class TimerRepository:
         guild_id: int | None = None,
     ) -> Timer:
         text = json.dumps(payload, sort_keys=True)
-        async with self._db.transaction():
-            timer_id = await self._db.fetchval(
-                "INSERT INTO timers (event, due_us, payload, created_us, guild_id) VALUES (?, ?, ?, ?, ?)"
-                " RETURNING id",
-                (event, to_us(due_at), text, to_us(now), guild_id),
-            )
-            await self._db.notify(NEW_TIMER, str(to_us(due_at)))  # other processes' dispatchers wake
-        return Timer(int(timer_id), event, due_at, now, json.loads(text), guild_id=guild_id)
+        [row] = await self._db.returning(
+            "INSERT INTO timers (event, due_us, payload, created_us, guild_id) VALUES (?, ?, ?, ?, ?)"
+            " RETURNING id",
+            (event, to_us(due_at), text, to_us(now), guild_id),
+        )
+        await self._db.notify(NEW_TIMER, str(to_us(due_at)))  # other processes' dispatchers wake
+        return Timer(int(row["id"]), event, due_at, now, json.loads(text), guild_id=guild_id)
 
     async def on_new(self, callback: Callable[[], None]) -> None:
         """Call `callback` whenever any process creates a timer."""
@@ -99,15 +98,14 @@ class TimerRepository:
         claiming at once never get the same timer."""
         owned, params = owner.sql()
         skip_locked = " FOR UPDATE SKIP LOCKED" if self._db.dialect == "postgresql" else ""
-        async with self._db.transaction():  # a statement that writes and returns rows
-            rows = await self._db.fetchall(
-                "UPDATE timers SET claimed_by = ?, lease_us = ? WHERE id IN ("
-                " SELECT id FROM timers WHERE done_us IS NULL AND due_us <= ?"
-                f" AND (lease_us IS NULL OR lease_us <= ?) AND {owned}"
-                f" ORDER BY due_us, id LIMIT ?{skip_locked}"
-                f") RETURNING {_COLUMNS}",
-                (claimant, to_us(lease_until), to_us(now), to_us(now), *params, limit),
-            )
+        rows = await self._db.returning(
+            "UPDATE timers SET claimed_by = ?, lease_us = ? WHERE id IN ("
+            " SELECT id FROM timers WHERE done_us IS NULL AND due_us <= ?"
+            f" AND (lease_us IS NULL OR lease_us <= ?) AND {owned}"
+            f" ORDER BY due_us, id LIMIT ?{skip_locked}"
+            f") RETURNING {_COLUMNS}",
+            (claimant, to_us(lease_until), to_us(now), to_us(now), *params, limit),
+        )
         return sorted((_timer(row) for row in rows), key=lambda t: (t.due_at, t.id))
 
     async def renew(self, timer_ids: Sequence[int], claimant: str, lease_until: datetime) -> None:
@@ -140,17 +138,25 @@ class TimerRepository:
         """In one transaction: these timers done (at their time), those due again (at theirs) with one
         more attempt counted and their claims given back. A timer already done, such as one cancelled
         meanwhile, stays as it is."""
-        async with self._db.transaction():
-            await self._db.executemany(
+        statements = [
+            (
                 "UPDATE timers SET done_us = ?, claimed_by = NULL, lease_us = NULL"
                 " WHERE id = ? AND done_us IS NULL",
                 [(to_us(at), timer_id) for timer_id, at in done],
-            )
-            await self._db.executemany(
+            ),
+            (
                 "UPDATE timers SET due_us = ?, attempts = attempts + 1, claimed_by = NULL, lease_us = NULL"
                 " WHERE id = ? AND done_us IS NULL",
                 [(to_us(at), timer_id) for timer_id, at in retries],
-            )
+            ),
+        ]
+        statements = [(sql, rows) for sql, rows in statements if rows]
+        if len(statements) == 1:  # one statement's rows are written all or none by themselves
+            await self._db.executemany(*statements[0])
+            return
+        async with self._db.transaction():
+            for sql, rows in statements:
+                await self._db.executemany(sql, rows)
 
     async def cancel(self, timer_id: int, at: datetime) -> None:
         await self.settle([(timer_id, at)])

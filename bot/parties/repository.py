@@ -100,21 +100,20 @@ class PartyRepository:
     async def create_draft(self, party: Party, now: datetime, owner: str) -> Party:
         assert party.host_id is not None, "a new party has a host"
         async with self._db.transaction():
-            party_id = int(
-                await self._db.fetchval(
-                    "INSERT INTO watch_parties (guild_id, channel_id, host_id, title, first_season,"
-                    " first_episode, last_season, last_episode, start_us, end_us, status, created_us, owner)"
-                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'draft', ?, ?) RETURNING id",
-                    (
-                        party.guild_id,
-                        party.channel_id,
-                        party.host_id,
-                        *_plan_columns(party),
-                        to_us(now),
-                        owner,
-                    ),
-                )
+            [row] = await self._db.returning(
+                "INSERT INTO watch_parties (guild_id, channel_id, host_id, title, first_season,"
+                " first_episode, last_season, last_episode, start_us, end_us, status, created_us, owner)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'draft', ?, ?) RETURNING id",
+                (
+                    party.guild_id,
+                    party.channel_id,
+                    party.host_id,
+                    *_plan_columns(party),
+                    to_us(now),
+                    owner,
+                ),
             )
+            party_id = int(row["id"])
             # The host is Going until they answer otherwise; the answer goes with the draft if it is dropped.
             await self._db.execute(
                 "INSERT INTO party_rsvps (party_id, user_id, choice, updated_us) VALUES (?, ?, 'going', ?)",

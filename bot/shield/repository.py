@@ -213,14 +213,12 @@ class ShieldRepository:
     async def add_spoiler(
         self, guild_id: int, author_id: int, text: str, reveals: EpisodeCode, at: datetime
     ) -> int:
-        async with self._db.transaction():  # a statement that writes and returns rows
-            return int(
-                await self._db.fetchval(
-                    "INSERT INTO member_spoilers (guild_id, author_id, text, season, episode, created_us) "
-                    "VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
-                    (guild_id, author_id, text, reveals.season, reveals.number, to_us(at)),
-                )
-            )
+        [row] = await self._db.returning(
+            "INSERT INTO member_spoilers (guild_id, author_id, text, season, episode, created_us) "
+            "VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
+            (guild_id, author_id, text, reveals.season, reveals.number, to_us(at)),
+        )
+        return int(row["id"])
 
     async def spoiler(self, spoiler_id: int) -> MemberSpoiler | None:
         row = await self._db.fetchone("SELECT * FROM member_spoilers WHERE id = ?", (spoiler_id,))
