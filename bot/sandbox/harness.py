@@ -229,6 +229,12 @@ class Actor:
         await self.sandbox.acknowledged(interaction)
         return interaction
 
+    async def run_in_dm(self, command: str) -> Interaction:
+        """Run a slash command in this member's DM with the bot and wait until the bot acknowledged it."""
+        interaction = await self.sandbox.run_dm_command(self.name, command)
+        await self.sandbox.acknowledged(interaction)
+        return interaction
+
     async def click(self, label: str, channel: str | None = None) -> Interaction:
         interaction = await self.sandbox.click(self.name, label, channel)
         await self.sandbox.acknowledged(interaction)

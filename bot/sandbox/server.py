@@ -677,6 +677,13 @@ class Sandbox:
         data = command_data(self.commands_for(channel.guild_id), text, self._resolver(channel))
         return await self._interact(2, user, channel, data)
 
+    async def run_dm_command(self, user_name: str, text: str | list[str]) -> Interaction:
+        """`user_name` runs a slash command in their DM with the bot (a global one: there is no guild)."""
+        user = self.user(user_name)
+        channel = self.dm_channel(user)
+        data = command_data(self.commands_for(None), text, self._resolver(channel))
+        return await self._interact(2, user, channel, data)
+
     def _resolver(self, channel: Channel) -> GuildResolver:
         return GuildResolver(self, self.guild_of(channel) or self.guild)
 
