@@ -104,7 +104,8 @@ class HeartBot(commands.AutoShardedBot):
         **options: Any,
     ) -> None:
         quiet_voice_warnings()
-        # Kept so connect can drop message content if Discord refuses it: discord.py identifies with these.
+        # Kept so connect can drop message content where the application lacks it: discord.py identifies
+        # with these.
         self._gateway_intents = required_intents()
         if settings.shard_ids is not None:  # else every shard of shard_count, or of Discord's recommendation
             options["shard_ids"] = list(settings.shard_ids)

@@ -40,7 +40,12 @@ async def two_bots(
 ) -> AsyncIterator[tuple[RunningBot, RunningBot]]:
     """Shards 0 and 1 in one bot, 2 and 3 in another, on one SQLite file, as two processes would share it."""
     path = tmp_path / "heartbot.db"
-    options = {"canon": canon, "shard_count": SHARDS, "extensions": WITH_SHARD_COMMAND}
+    options = {
+        "canon": canon,
+        "shard_count": SHARDS,
+        "extensions": WITH_SHARD_COMMAND,
+        "shield_semantic": False,  # the lexicon alone reads the spoiler below
+    }
     async with (
         RunningBot(sandbox, path, shard_ids=(0, 1), **options) as first,
         RunningBot(sandbox, path, shard_ids=(2, 3), **options) as second,
@@ -65,6 +70,21 @@ async def test_each_guild_is_answered_once_by_the_bot_running_its_shard(
         assert which.content == f"Answered for shard {shard} of 4 by the process running shards {owner}."
         await sandbox.idle()
         assert len(answers(sandbox, member.name)) == 2  # one for each command: nobody answered twice
+
+
+async def test_the_shield_guards_every_guild_once_and_idle_waits_for_both_bots(
+    sandbox: Sandbox, guilds: list[Guild], two_bots: tuple[RunningBot, RunningBot]
+) -> None:
+    for guild in guilds:
+        channel = channel_in(guild)
+        admin, bob = Actor(sandbox, "admin", guild), Actor(sandbox, "bob", guild)
+        command = f"/config shield channel:#{channel} mode:wrap"
+        turned_on = await admin.reply_to(await admin.run(command, channel))
+        assert "**wrap**" in turned_on.content
+        await bob.say("charlie fainting at the louvre 😭", channel)
+        await sandbox.idle()  # whichever bot runs the guild's shard has read the message and acted on it
+        reposts = [o for o in sandbox.observations if o.channel == channel and o.author == "Bob"]
+        assert [o.content for o in reposts] == ["||charlie fainting at the louvre|| 😭"]
 
 
 async def test_a_command_in_a_dm_is_answered_by_the_bot_running_shard_0(
@@ -103,3 +123,17 @@ async def test_without_shard_settings_the_bot_runs_the_shards_the_sandbox_recomm
                 shard = shard_of(guild.id, 2)
                 assert which.content == f"Answered for shard {shard} of 2 by the process running shards 0, 1."
         assert sandbox.violations == []
+
+
+async def test_every_shard_resumes_after_its_connection_drops(
+    sandbox: Sandbox, guilds: list[Guild], two_bots: tuple[RunningBot, RunningBot]
+) -> None:
+    sessions = list(sandbox.gateway.sessions.values())
+    assert sorted(session.shard for session in sessions) == [(shard, SHARDS) for shard in range(SHARDS)]
+    await sandbox.gateway.drop_connections()
+    await sandbox.wait_for(lambda: all(p["t"] == "RESUMED" for p in (s.backlog[-1] for s in sessions)))
+    assert list(sandbox.gateway.sessions.values()) == sessions  # resumed, not identified afresh
+    for n, guild in enumerate(guilds):
+        member = Actor(sandbox, f"member-{n}", guild)
+        which = await member.reply_to(await member.run("/shard", channel_in(guild)))
+        assert which.content.startswith(f"Answered for shard {shard_of(guild.id, SHARDS)} of 4")
