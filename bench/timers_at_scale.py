@@ -207,6 +207,10 @@ class Recording:
         self.statements.append((sql, tuple(params)))
         return await self._db.fetchall(sql, params)
 
+    async def returning(self, sql: str, params: Iterable[Any] = ()) -> list[Row]:
+        self.statements.append((sql, tuple(params)))
+        return await self._db.returning(sql, params)
+
     async def fetchone(self, sql: str, params: Iterable[Any] = ()) -> Row | None:
         found = await self.fetchall(sql, params)
         return found[0] if found else None

@@ -21,6 +21,8 @@ from bot.core.database import Database
 from bot.core.logs import quiet_voice_warnings
 from bot.core.processes import instance_name
 from bot.core.settings import Settings
+from bot.core.shard_slice import EVERY_SERVER, ShardSlice
+from bot.core.sharding import IdentifyPacer
 from bot.core.timers import TimerDispatcher
 from bot.core.timers_repository import TimerRepository
 from bot.core.tree import HeartTree
@@ -80,7 +82,23 @@ def required_intents() -> discord.Intents:
 HTTP_CONNECTIONS = 32  # at once, to Discord's API
 
 
-class HeartBot(commands.Bot):
+def shard_slice(settings: Settings) -> ShardSlice:
+    if settings.shard_count is None or settings.shard_ids is None:
+        return EVERY_SERVER
+    return ShardSlice(settings.shard_count, tuple(settings.shard_ids))
+
+
+def message_content_enabled(application: discord.AppInfo) -> bool:
+    """Whether the application may ask for message content: the Developer Portal's switch sets one of these
+    flags (the limited one for bots in under 100 servers); Discord refuses the intent (4014) otherwise."""
+    flags = application.flags
+    return flags.gateway_message_content or flags.gateway_message_content_limited
+
+
+class HeartBot(commands.AutoShardedBot):
+    """The bot, as one or more shards: SHARD_COUNT and SHARD_IDS choose them, else Discord's recommendation
+    and every shard in this process."""
+
     def __init__(
         self,
         *,
@@ -95,8 +113,11 @@ class HeartBot(commands.Bot):
         **options: Any,
     ) -> None:
         quiet_voice_warnings()
-        # Kept so connect can drop message content if Discord refuses it: discord.py identifies with these.
+        # Kept so connect can drop message content where the application lacks it: discord.py identifies
+        # with these.
         self._gateway_intents = required_intents()
+        if settings.shard_ids is not None:  # else every shard of shard_count, or of Discord's recommendation
+            options["shard_ids"] = list(settings.shard_ids)
         super().__init__(
             command_prefix=commands.when_mentioned,
             help_command=None,
@@ -108,6 +129,7 @@ class HeartBot(commands.Bot):
             # discord.py's pool has no limit: a burst of answers would open a connection (a TLS handshake
             # with Discord) for each; a bounded pool keeps reusing a few, and the rest wait their turn.
             connector=options.pop("connector", None) or aiohttp.TCPConnector(limit=HTTP_CONNECTIONS),
+            shard_count=settings.shard_count,
             **options,
         )
         self.settings = settings
@@ -117,13 +139,15 @@ class HeartBot(commands.Bot):
         self.extension_names = tuple(extensions)
         self.failed_extensions: list[str] = []
         self.sync_on_start = sync_on_start
+        self._identify_pacer = IdentifyPacer(self._max_concurrency)
         self.command_sync_records = CommandSyncRepository(db)
         # What services keep in memory, forgotten when another process sharing the database changes it.
         self.changes = Changes(db)
         self.lookups = LookupService(canon)
         self.progress = ProgressService(ProgressRepository(db), canon, self.clock, changes=self.changes)
         self.spoiler_levels = SpoilerLevelService(SpoilerLevelRepository(db), self.clock, self.changes)
-        self.timers = TimerDispatcher(TimerRepository(db), self.clock)
+        # The timers of the servers on this process's shards (all of them, unless SHARD_IDS picks some).
+        self.timers = TimerDispatcher(TimerRepository(db), self.clock, shard_slice(settings))
         self.timezones = TimezoneService(TimezoneRepository(db))
         # This run's name, on what it owns (drafts), so other processes can tell when it is gone.
         self.instance = instance_name()
@@ -190,24 +214,34 @@ class HeartBot(commands.Bot):
         await super().close()
 
     async def connect(self, *, reconnect: bool = True) -> None:
-        try:
-            await super().connect(reconnect=reconnect)
-        except discord.PrivilegedIntentsRequired:
-            if not self.intents.message_content:
-                raise
+        # Asked before identifying, from the application read at login: a sharded client closes itself for
+        # good when a shard is refused an intent (4014), so it cannot try again without it.
+        application = self.application
+        if self.intents.message_content and application and not message_content_enabled(application):
             # discord.py offers no setter for a client's intents, but identifies with the Intents it was
             # given: turn message content off there, and check through the public copy that it took.
             self._gateway_intents.message_content = False
             if self.intents.message_content:
-                raise
+                raise discord.PrivilegedIntentsRequired(None)
             log.warning(
                 "The application has not enabled the Message Content intent: starting without it, so the "
                 "spoiler shield is off (enable it in the Developer Portal, Bot tab, to use the shield)"
             )
-            await super().connect(reconnect=reconnect)
+        await super().connect(reconnect=reconnect)
+
+    async def before_identify_hook(self, shard_id: int | None, *, initial: bool = False) -> None:
+        await self._identify_pacer.wait(shard_id or 0)
+
+    async def _max_concurrency(self) -> int:
+        return (await self.fetch_session_start_limits()).max_concurrency
 
     async def on_ready(self) -> None:
         self.timers.start()  # once the cache is filled, so handlers find their channels (idempotent)
         log.info(
-            "Connected as %s (id %s) to %d servers", self.user, self.user and self.user.id, len(self.guilds)
+            "Connected as %s (id %s) to %d servers, shards %s of %s",
+            self.user,
+            self.user and self.user.id,
+            len(self.guilds),
+            ",".join(str(shard) for shard in sorted(self.shards)),
+            self.shard_count,
         )

@@ -9,6 +9,7 @@ import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
@@ -25,6 +26,7 @@ DATA_DIR = _data_dir()
 
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 _SNOWFLAKE = re.compile(r"[0-9]{15,21}")
+_NUMBER = re.compile(r"[0-9]{1,9}")
 
 
 class SettingsError(ValueError):
@@ -70,8 +72,12 @@ class Settings:
     shield_semantic: bool = True  # the shield's semantic reader, beside the lexicon (SHIELD_SEMANTIC)
     # PostgreSQL instead of the SQLite file, for several processes (it may carry a password)
     database_url: Secret | None = field(default=None, repr=False)
-    # a local sandbox (python -m bot sandbox serve) to connect to instead of Discord
+    # a local sandbox (python -m bot sandbox --processes starts processes with it) instead of Discord
     sandbox_url: str | None = None
+    # The shards across every process (SHARD_COUNT) and the ones this process runs (SHARD_IDS); None: let
+    # discord.py ask Discord for the count and run every shard here.
+    shard_count: int | None = None
+    shard_ids: tuple[int, ...] | None = None
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -85,6 +91,7 @@ class Settings:
             shield_semantic=shield_semantic(env),
             database_url=_database_url(env.get("DATABASE_URL", "")),
             sandbox_url=_sandbox_url(env.get("SANDBOX_URL", "")),
+            **_shards(env),
         )
 
     @property
@@ -140,8 +147,8 @@ def _sandbox_url(raw: str) -> str | None:
         return None
     if not value.startswith("http://127.0.0.1:") and not value.startswith("http://localhost:"):
         raise SettingsError(
-            "SANDBOX_URL: expected the address `python -m bot sandbox serve` printed, such as "
-            "http://127.0.0.1:8765 (the sandbox only listens on this machine)"
+            "SANDBOX_URL: expected a local sandbox's address, such as http://127.0.0.1:8765 (the sandbox "
+            "only listens on this machine)"
         )
     return value.rstrip("/")
 
@@ -165,6 +172,35 @@ def _snowflakes(env: Mapping[str, str], key: str) -> frozenset[int]:
             raise SettingsError(f"{key}: expected comma-separated Discord ids, got {part!r}")
         ids.add(int(part))
     return frozenset(ids)
+
+
+def _shards(env: Mapping[str, str]) -> dict[str, Any]:
+    """SHARD_COUNT alone runs every shard here; SHARD_IDS picks some of them, for one of several processes."""
+    raw_count, raw_ids = env.get("SHARD_COUNT", "").strip(), env.get("SHARD_IDS", "")
+    ids = [part.strip() for part in raw_ids.split(",") if part.strip()]
+    if not raw_count:
+        if ids:
+            raise SettingsError(
+                "SHARD_IDS: set SHARD_COUNT too (the number of shards across every process), or neither"
+            )
+        return {}
+    if not _NUMBER.fullmatch(raw_count) or int(raw_count) < 1:
+        raise SettingsError(f"SHARD_COUNT: expected a whole number of shards, 1 or more, got {raw_count!r}")
+    count = int(raw_count)
+    if not ids:
+        return {"shard_count": count}
+    highest = count - 1
+    shard_ids: list[int] = []
+    for part in ids:
+        if not _NUMBER.fullmatch(part) or int(part) > highest:
+            raise SettingsError(
+                f"SHARD_IDS: expected comma-separated shard numbers from 0 to {highest} (SHARD_COUNT is "
+                f"{count}), got {part!r}"
+            )
+        if int(part) in shard_ids:
+            raise SettingsError(f"SHARD_IDS: shard {int(part)} is listed twice")
+        shard_ids.append(int(part))
+    return {"shard_count": count, "shard_ids": tuple(shard_ids)}
 
 
 def _log_level(raw: str) -> str:

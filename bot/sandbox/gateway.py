@@ -7,8 +7,8 @@ import json
 import logging
 import secrets
 import zlib
-from collections import deque
-from collections.abc import Callable
+from collections import Counter, deque
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from enum import IntEnum
 from typing import Any
@@ -19,6 +19,8 @@ log = logging.getLogger(__name__)
 
 HEARTBEAT_INTERVAL_MS = 41250
 BACKLOG = 2000  # events kept per session for RESUME
+MAX_GUILDS_PER_SHARD = 2500  # Discord's limit: a session that would hold more is closed with 4011
+DM_SHARD = 0  # Discord sends DMs, and interactions outside a guild, to shard 0 alone
 
 
 class Op(IntEnum):
@@ -77,13 +79,35 @@ class Connection:
             log.debug("gateway: dropped a frame for a connection that is going away")
 
 
+def shard_of(guild_id: int | None, shard_count: int) -> int:
+    """The shard that receives a guild's events, by Discord's formula; DMs go to shard 0."""
+    return DM_SHARD if guild_id is None else (guild_id >> 22) % shard_count
+
+
+def _shard(value: Any) -> tuple[int, int] | None:
+    """IDENTIFY's `shard`, `[shard_id, num_shards]` ([0, 1] when left out); None when it is not one."""
+    if value is None:
+        return (0, 1)
+    if isinstance(value, list) and len(value) == 2 and all(type(part) is int for part in value):
+        shard_id, count = value
+        if 0 <= shard_id < count:
+            return (shard_id, count)
+    return None
+
+
 @dataclass
 class Session:
     id: str
     intents: int
+    shard: tuple[int, int] = (0, 1)  # [shard_id, num_shards], as IDENTIFY gave it
     seq: int = 0
     backlog: deque[dict[str, Any]] = field(default_factory=lambda: deque(maxlen=BACKLOG))
     connection: Connection | None = None
+
+    def receives(self, guild_id: int | None) -> bool:
+        """Whether a guild's events (None: a DM's) reach this session's shard."""
+        shard_id, count = self.shard
+        return shard_of(guild_id, count) == shard_id
 
 
 # Builds what a dispatch looks like to a session with the given intents, or None to skip it.
@@ -99,20 +123,29 @@ class Gateway:
         ready: Callable[[Session], tuple[dict[str, Any], list[dict[str, Any]]]],
         violation: Callable[[str], None],
         changed: Callable[[], None] = lambda: None,
+        guild_ids: Callable[[], Iterable[int]] = tuple,
+        max_guilds_per_shard: int = MAX_GUILDS_PER_SHARD,
     ) -> None:
         self._token = token
         self._changed = changed  # wakes whoever waits on the sandbox's state
         self._application_flags = application_flags
         self._ready = ready
         self._violation = violation
+        self._guild_ids = guild_ids  # every guild the bot is in, for the sharding rule
+        if max_guilds_per_shard < 1:
+            raise ValueError("a shard holds one guild at least")
+        self.max_guilds_per_shard = max_guilds_per_shard
         self.sessions: dict[str, Session] = {}
         self.url = ""
         self.disconnected = asyncio.Event()  # set whenever a connection ends; tests clear it likewise
 
     # -- dispatching ---------------------------------------------------------------------------------
 
-    async def dispatch(self, event: str, shape: Shaper | dict[str, Any]) -> None:
+    async def dispatch(self, event: str, shape: Shaper | dict[str, Any], *, guild_id: int | None) -> None:
+        """Send an event of `guild_id` (None: of a DM) to every session of the shard that guild is on."""
         for session in list(self.sessions.values()):
+            if not session.receives(guild_id):
+                continue
             data = shape(session.intents) if callable(shape) else shape
             if data is not None:
                 await self._dispatch_to(session, event, data)
@@ -203,15 +236,29 @@ class Gateway:
         if any(intents & intent and not flags & enabling for intent, enabling in PRIVILEGED.items()):
             await connection.ws.close(code=4014, message=b"Disallowed intent(s)")
             return None
-        session = Session(id=secrets.token_hex(16), intents=intents, connection=connection)
+        shard = _shard(data.get("shard"))
+        if shard is None:
+            await connection.ws.close(code=4010, message=b"Invalid shard")
+            return None
+        if self.guilds_on(shard) > self.max_guilds_per_shard:
+            await connection.ws.close(code=4011, message=b"Sharding required")
+            return None
+        session = Session(id=secrets.token_hex(16), intents=intents, shard=shard, connection=connection)
         self.sessions[session.id] = session
         ready, guild_creates = self._ready(session)
-        ready = {**ready, "session_id": session.id, "resume_gateway_url": self.url}
+        ready = {**ready, "session_id": session.id, "resume_gateway_url": self.url, "shard": list(shard)}
         await self._dispatch_to(session, "READY", ready)
         if intents & Intent.GUILDS:
             for guild in guild_creates:
                 await self._dispatch_to(session, "GUILD_CREATE", guild)
         return session
+
+    def guilds_on(self, shard: tuple[int, int]) -> int:
+        shard_id, count = shard
+        return sum(1 for guild_id in self._guild_ids() if shard_of(guild_id, count) == shard_id)
+
+    def most_guilds_on_a_shard(self, count: int) -> int:
+        return max(Counter(shard_of(guild_id, count) for guild_id in self._guild_ids()).values(), default=0)
 
     async def _resume(self, connection: Connection, data: dict[str, Any]) -> Session | None:
         session = self.sessions.get(data.get("session_id", ""))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -18,14 +18,11 @@ from bot.core.settings import Secret, Settings
 from bot.core.timers_repository import TimerRepository
 from bot.sandbox.observe import Observation
 from bot.sandbox.server import Sandbox
-from bot.sandbox.tasks import task_tree
+from bot.sandbox.tasks import handlers_running, task_tree
 from bot.sandbox.world import Guild, Interaction
 from bot.shield.semantic import ShieldReader, load_shield_reader
 
 log = logging.getLogger(__name__)
-
-# The bot's one long-lived task of its own (bot/core/timers.py names it): it says itself when it is idle.
-DISPATCHER_TASK = "timer-dispatcher"
 
 
 def new_sandbox(**options: Any) -> Sandbox:
@@ -63,7 +60,11 @@ def shield_reader_for(canon: Canon, lexicon: Lexicon, semantic: bool) -> ShieldR
 
 
 class RunningBot:
-    """The unmodified HeartBot, logged in to the sandbox over HTTP and connected over its gateway."""
+    """The unmodified HeartBot, logged in to the sandbox over HTTP and connected over its gateway.
+
+    Several can share one sandbox, as several processes of one bot share Discord: give each
+    `shard_count` and its own `shard_ids` (SHARD_COUNT and SHARD_IDS), and each hears only its shards' guilds.
+    """
 
     def __init__(
         self,
@@ -73,12 +74,16 @@ class RunningBot:
         canon: Canon | None = None,
         dev_guild_id: int | None = None,
         shield_semantic: bool = True,
+        shard_count: int | None = None,
+        shard_ids: Sequence[int] | None = None,
         **options: Any,
     ) -> None:
         self.sandbox = sandbox
         self.database_path = database_path
         self.dev_guild_id = dev_guild_id
         self.shield_semantic = shield_semantic
+        self.shard_count = shard_count
+        self.shard_ids = tuple(shard_ids) if shard_ids is not None else None
         self.canon = canon or load_canon()
         self.options = options
         self.options.setdefault("lexicon", lexicon_for(self.canon))  # restarts and tests share one lexicon
@@ -97,6 +102,8 @@ class RunningBot:
             database_url=Secret(url) if url is not None else None,
             dev_guild_id=self.dev_guild_id,
             shield_semantic=self.shield_semantic,
+            shard_count=self.shard_count,
+            shard_ids=self.shard_ids,
         )
         self.options.setdefault("guild_ready_timeout", 0.05)
         if "shield_reader" not in self.options:  # ... and one shield reader, loaded once per process,
@@ -148,22 +155,24 @@ class RunningBot:
         if bot is None or self._task is None or self._task.done():
             return []
         work = []
-        ws = bot.ws
-        session = self.sandbox.gateway.sessions.get(ws.session_id or "") if ws is not None else None
-        if session is not None and session.connection is not None:
-            unread = session.seq - (ws.sequence or 0)
-            if unread > 0:
-                work.append(f"{unread} gateway event(s) the bot has not read")
-        started = task_tree().descendants(self._task)
-        dispatcher = [t for t in started if t.get_name() == DISPATCHER_TASK]
-        handlers = [
-            t for t in started if t not in dispatcher and not _within(t, dispatcher) and not _view_timer(t)
-        ]
-        if handlers:
-            work.append(f"the bot's handlers running: {', '.join(sorted(t.get_name() for t in handlers))}")
+        unread = sum(self._unread(bot, shard_id) for shard_id in bot.shards)
+        if unread > 0:
+            work.append(f"{unread} gateway event(s) the bot has not read")
+        if handlers := handlers_running(self._task):
+            work.append(f"the bot's handlers running: {', '.join(handlers)}")
         if not bot.timers.idle:
             work.append("a timer due or being handled")
         return work
+
+    def _unread(self, bot: HeartBot, shard_id: int) -> int:
+        """Events the sandbox sent a shard's live session that the shard has not read yet."""
+        # discord.py shows a shard's id and latency but not its connection's session id and sequence: its own
+        # accessor for a shard's websocket is the one way to them.
+        ws = bot._get_websocket(shard_id=shard_id)
+        session = self.sandbox.gateway.sessions.get(ws.session_id or "")
+        if session is None or session.connection is None:
+            return 0
+        return max(0, session.seq - (ws.sequence or 0))
 
     async def next_timer_due(self) -> datetime | None:
         """When the bot's earliest unfinished timer falls due: None when it has none or is offline."""
@@ -184,15 +193,6 @@ class RunningBot:
         await self.stop()
 
 
-def _view_timer(task: asyncio.Task[Any]) -> bool:
-    """A view's timeout (discord.py gives one to every view on an ephemeral message): waiting, not work."""
-    return getattr(task.get_coro(), "__qualname__", "").endswith("__timeout_task_impl")
-
-
-def _within(task: asyncio.Task[Any], roots: list[asyncio.Task[Any]]) -> bool:
-    return any(ancestor in roots for ancestor in task_tree().ancestors(task))
-
-
 class Actor:
     """One member of a sandbox guild (the default one unless given), as a test or script drives them."""
 
@@ -207,6 +207,12 @@ class Actor:
     async def run(self, command: str, channel: str = "general") -> Interaction:
         """Run a slash command and wait until the bot acknowledged it."""
         interaction = await self.sandbox.run_command(self.name, command, channel)
+        await self.sandbox.acknowledged(interaction)
+        return interaction
+
+    async def run_in_dm(self, command: str) -> Interaction:
+        """Run a slash command in this member's DM with the bot and wait until the bot acknowledged it."""
+        interaction = await self.sandbox.run_dm_command(self.name, command)
         await self.sandbox.acknowledged(interaction)
         return interaction
 

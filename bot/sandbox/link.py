@@ -17,7 +17,7 @@ import aiohttp
 import discord
 import yarl
 
-from bot.sandbox.tasks import task_tree
+from bot.sandbox.tasks import handlers_running, task_tree
 
 if TYPE_CHECKING:
     from bot.core.app import HeartBot
@@ -26,7 +26,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 REPORT_EVERY = 0.01  # seconds between looks at what the bot is doing (a report is sent when it changed)
-DISPATCHER_TASK = "timer-dispatcher"  # bot/core/timers.py names its task so; waiting there is not work
 
 
 class FollowedClock:
@@ -81,37 +80,13 @@ class FollowedClock:
                 await asyncio.wait_for(moved.wait(), remaining)
 
 
-def gateway_sockets(bot: discord.Client) -> list[Any]:
-    """The bot's gateway connections, one per shard it holds."""
-    if isinstance(bot, discord.AutoShardedClient):
-        # discord.py names no public way to a shard's connection; its ShardInfo hides it the same way.
-        shards = getattr(bot, "_AutoShardedClient__shards", {})
-        return [shard.ws for shard in shards.values() if shard.ws is not None]
-    return [bot.ws] if bot.ws is not None else []
-
-
-def _view_timer(task: asyncio.Task[Any]) -> bool:
-    """A view's timeout (discord.py gives one to every view on an ephemeral message): waiting, not work."""
-    return getattr(task.get_coro(), "__qualname__", "").endswith("__timeout_task_impl")
-
-
-def handlers_running(gateway: asyncio.Task[Any]) -> list[str]:
-    """The names of tasks the gateway connection started that are still running: the bot's handlers,
-    leaving out the timer dispatcher (which reports for itself) and view timeouts."""
-    tree = task_tree()
-    started = tree.descendants(gateway)
-    dispatcher = [t for t in started if t.get_name() == DISPATCHER_TASK]
-    return sorted(
-        t.get_name()
-        for t in started
-        if t not in dispatcher and not any(a in dispatcher for a in tree.ancestors(t)) and not _view_timer(t)
-    )
-
-
 def report(bot: HeartBot, gateway: asyncio.Task[Any], clock: FollowedClock) -> dict[str, Any]:
+    # discord.py shows a shard's id but not its connection's session id and sequence: its own accessor for
+    # a shard's websocket is the one way to them.
+    sockets = [bot._get_websocket(shard_id=shard_id) for shard_id in bot.shards]
     return {
         "ready": bot.is_ready(),
-        "sequences": {ws.session_id: ws.sequence or 0 for ws in gateway_sockets(bot) if ws.session_id},
+        "sequences": {ws.session_id: ws.sequence or 0 for ws in sockets if ws is not None and ws.session_id},
         "handlers": handlers_running(gateway),
         "timers_idle": bot.timers.idle,
         "clock_us": clock.offset_us,

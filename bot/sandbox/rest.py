@@ -294,9 +294,22 @@ class RestApi:
         return {"url": self.sandbox.gateway_url}
 
     async def get_gateway_bot(self, **_: Any) -> dict[str, Any]:
-        limit = {"total": 1000, "remaining": 999, "reset_after": 0, "max_concurrency": 1}
-        shards = max(1, math.ceil(len(self.sandbox.guilds) / GUILDS_PER_SHARD))
-        return {"url": self.sandbox.gateway_url, "shards": shards, "session_start_limit": limit}
+        limit = {
+            "total": 1000,
+            "remaining": 999,
+            "reset_after": 0,
+            "max_concurrency": self.sandbox.max_concurrency,
+        }
+        return {"url": self.sandbox.gateway_url, "shards": self._shards(), "session_start_limit": limit}
+
+    def _shards(self) -> int:
+        """A shard per 1,000 guilds, as Discord recommends, and more while a shard would hold more guilds than
+        the gateway lets one session hold."""
+        gateway = self.sandbox.gateway
+        count = max(1, math.ceil(len(self.sandbox.guilds) / GUILDS_PER_SHARD))
+        while gateway.most_guilds_on_a_shard(count) > gateway.max_guilds_per_shard:
+            count += 1
+        return count
 
     def _application(self, application_id: str, guild_id: str | None = None) -> None:
         """The bot's own application, and a guild it is in: Discord answers Missing Access otherwise."""
@@ -695,7 +708,9 @@ class RestApi:
             self._check("thread", [f"name: {len(name)} characters, must be 1 to 100"])
         thread = self.sandbox.new_thread(parent, name, self.sandbox.bot_user)
         payload = thread.payload()
-        await self.sandbox.gateway.dispatch("THREAD_CREATE", {**payload, "newly_created": True})
+        await self.sandbox.gateway.dispatch(
+            "THREAD_CREATE", {**payload, "newly_created": True}, guild_id=thread.guild_id
+        )
         return (201, payload)
 
     async def get_user(self, user_id: str, **_: Any) -> Any:
@@ -750,7 +765,7 @@ class RestApi:
             "guild_scheduled_event_exceptions": [],
         }
         self.sandbox.scheduled_events[event_id] = event
-        await self.sandbox.gateway.dispatch("GUILD_SCHEDULED_EVENT_CREATE", event)
+        await self.sandbox.gateway.dispatch("GUILD_SCHEDULED_EVENT_CREATE", event, guild_id=int(guild_id))
         return event
 
     async def get_event(self, guild_id: str, event_id: str, **_: Any) -> Any:
@@ -767,11 +782,11 @@ class RestApi:
         event = self._event(guild_id, event_id)
         self._may_manage(event)
         event.update({k: v for k, v in body.items() if k in event})
-        await self.sandbox.gateway.dispatch("GUILD_SCHEDULED_EVENT_UPDATE", event)
+        await self.sandbox.gateway.dispatch("GUILD_SCHEDULED_EVENT_UPDATE", event, guild_id=int(guild_id))
         return event
 
     async def delete_event(self, guild_id: str, event_id: str, **_: Any) -> None:
         event = self._event(guild_id, event_id)
         self._may_manage(event)
         del self.sandbox.scheduled_events[int(event_id)]
-        await self.sandbox.gateway.dispatch("GUILD_SCHEDULED_EVENT_DELETE", event)
+        await self.sandbox.gateway.dispatch("GUILD_SCHEDULED_EVENT_DELETE", event, guild_id=int(guild_id))

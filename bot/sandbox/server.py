@@ -22,7 +22,7 @@ from aiohttp import web
 
 from bot.core.clock import VirtualClock
 from bot.sandbox.commands import ScriptError, command_data
-from bot.sandbox.gateway import Gateway, Intent, Session
+from bot.sandbox.gateway import MAX_GUILDS_PER_SHARD, Gateway, Intent, Session
 from bot.sandbox.ids import Snowflakes, token
 from bot.sandbox.limits import MEMBER_CONTENT_MAX
 from bot.sandbox.links import Links
@@ -47,6 +47,10 @@ log = logging.getLogger(__name__)
 GUILD_NAME = "Heartstopper Fans"
 ADMIN = "admin"  # the one scripted user with Manage Server (in every guild they join)
 GUILDS_PER_SHARD = 1000  # Discord recommends a shard per this many guilds (GET /gateway/bot's `shards`)
+# Identifies allowed at once (GET /gateway/bot's session_start_limit): Discord's value for bots approved for
+# large bot sharding, so a bot runs its sandbox shards without waiting 5 s between them (the sandbox does not
+# hold clients to the identify rate).
+MAX_CONCURRENCY = 16
 EPHEMERAL = 1 << 6
 LOADING = 1 << 7
 ACK_WINDOW = timedelta(seconds=3)
@@ -102,10 +106,13 @@ class Sandbox:
         bot_permissions: int | None = None,
         spec: Any = None,
         check_responses: bool = False,
+        max_guilds_per_shard: int = MAX_GUILDS_PER_SHARD,
+        max_concurrency: int = MAX_CONCURRENCY,
     ) -> None:
         self.clock = clock or VirtualClock()
         self.spec = spec  # an OpenApiSpec, or None where the spec file is absent
         self.check_responses = check_responses  # also hold the sandbox's own answers to the spec
+        self.max_concurrency = max_concurrency  # GET /gateway/bot's: shards that may identify at once
         self.ids = Snowflakes()
         self.application_id = self.ids.next()
         self.bot_user = User(self.ids.next(), "heartbot", bot=True)
@@ -140,6 +147,8 @@ class Sandbox:
             ready=self._ready_payloads,
             violation=self.violation,
             changed=self.changed,
+            guild_ids=lambda: self.guilds.keys(),
+            max_guilds_per_shard=max_guilds_per_shard,
         )
         self._tasks: set[asyncio.Task[None]] = set()
         self.links = Links(self)  # bots run as processes of their own
@@ -278,7 +287,7 @@ class Sandbox:
 
     def _new_guild(self, name: str, owner: User, bot_permissions: int) -> Guild:
         """A guild with @everyone, Moderators and the bot holding its own role, as its invite made it."""
-        guild_id = self.ids.next()
+        guild_id = self.ids.next_guild()
         guild = Guild(guild_id, name, owner_id=owner.id, created_at=self.clock.now())
         moderators = Role(self.ids.next(), "Moderators", MODERATOR, 2)
         bot_role = Role(self.ids.next(), "heartbot", bot_permissions, 1)
@@ -306,7 +315,9 @@ class Sandbox:
         if self.gateway.sessions:
             payload = guild.payload(guild.members[self.bot_user.id].joined_at)
             self._background(
-                self.gateway.dispatch("GUILD_CREATE", lambda i: payload if i & Intent.GUILDS else None)
+                self.gateway.dispatch(
+                    "GUILD_CREATE", lambda i: payload if i & Intent.GUILDS else None, guild_id=guild.id
+                )
             )
         return guild
 
@@ -371,7 +382,9 @@ class Sandbox:
         if announce and self.gateway.sessions:
             payload = channel.payload()
             self._background(
-                self.gateway.dispatch("CHANNEL_CREATE", lambda i: payload if i & Intent.GUILDS else None)
+                self.gateway.dispatch(
+                    "CHANNEL_CREATE", lambda i: payload if i & Intent.GUILDS else None, guild_id=guild.id
+                )
             )
         return channel
 
@@ -429,11 +442,12 @@ class Sandbox:
         return role.payload() if role else None
 
     def _ready_payloads(self, session: Session) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+        """READY and the GUILD_CREATEs for a session: the guilds on its shard alone."""
+        guilds = [guild for guild in self.guilds.values() if session.receives(guild.id)]
         ready = {
             "v": 10,
             "user": {**self.bot_user.payload(), "verified": True, "mfa_enabled": False, "flags": 0},
-            "guilds": [{"id": str(guild_id), "unavailable": True} for guild_id in self.guilds],
-            "shard": [0, 1],
+            "guilds": [{"id": str(guild.id), "unavailable": True} for guild in guilds],
             "application": {"id": str(self.application_id), "flags": self.application_flags},
             "private_channels": [],
             "relationships": [],
@@ -441,8 +455,7 @@ class Sandbox:
             "geo_ordered_rtc_regions": [],
             "_trace": ["heartbot-sandbox"],
         }
-        guilds = [guild.payload(guild.members[self.bot_user.id].joined_at) for guild in self.guilds.values()]
-        return ready, guilds
+        return ready, [guild.payload(guild.members[self.bot_user.id].joined_at) for guild in guilds]
 
     # -- messages: every change is dispatched to the bot and observed by the users who can see it ----
 
@@ -504,7 +517,9 @@ class Sandbox:
     async def add_message(self, message: Message) -> Message:
         self.messages[message.id] = message
         if message.visible_to is None and not message.loading:
-            await self.gateway.dispatch("MESSAGE_CREATE", self._gateway_shape(message))
+            await self.gateway.dispatch(
+                "MESSAGE_CREATE", self._gateway_shape(message), guild_id=message.guild_id
+            )
         if not message.loading:
             await self.observe(message, "send")
         return message
@@ -521,7 +536,7 @@ class Sandbox:
             message.edited_at = self.clock.now()
         if message.visible_to is None:
             event = "MESSAGE_CREATE" if was_loading else "MESSAGE_UPDATE"
-            await self.gateway.dispatch(event, self._gateway_shape(message))
+            await self.gateway.dispatch(event, self._gateway_shape(message), guild_id=message.guild_id)
         await self.observe(message, "send" if was_loading else "edit")
         return message
 
@@ -533,7 +548,9 @@ class Sandbox:
             if channel.guild_id:
                 data["guild_id"] = str(channel.guild_id)
             intent = Intent.DIRECT_MESSAGES if channel.type == ChannelType.DM else Intent.GUILD_MESSAGES
-            await self.gateway.dispatch("MESSAGE_DELETE", lambda intents: data if intents & intent else None)
+            await self.gateway.dispatch(
+                "MESSAGE_DELETE", lambda i: data if i & intent else None, guild_id=channel.guild_id
+            )
         await self.observe(message, "delete")
 
     def new_message(
@@ -585,7 +602,9 @@ class Sandbox:
         thread = self.new_thread(parent, name, user)
         payload = {**thread.payload(), "newly_created": True}
         await self.settle_background()
-        await self.gateway.dispatch("THREAD_CREATE", lambda i: payload if i & Intent.GUILDS else None)
+        await self.gateway.dispatch(
+            "THREAD_CREATE", lambda i: payload if i & Intent.GUILDS else None, guild_id=thread.guild_id
+        )
         return thread
 
     def new_thread(self, parent: Channel, name: str, owner: User) -> Channel:
@@ -608,8 +627,11 @@ class Sandbox:
 
     async def set_role_permissions(self, role: Role, value: int) -> None:
         role.permissions = value
-        data = {"guild_id": str(self.guild_of_role(role).id), "role": role.payload()}
-        await self.gateway.dispatch("GUILD_ROLE_UPDATE", lambda i: data if i & Intent.GUILDS else None)
+        guild = self.guild_of_role(role)
+        data = {"guild_id": str(guild.id), "role": role.payload()}
+        await self.gateway.dispatch(
+            "GUILD_ROLE_UPDATE", lambda i: data if i & Intent.GUILDS else None, guild_id=guild.id
+        )
 
     def member(self, user_name: str, guild: Guild | None = None) -> Member:
         """`user_name` as a member of `guild` (the default guild), for what an admin does to them there."""
@@ -629,7 +651,9 @@ class Sandbox:
             role = Role(self.ids.next(), role_name, 0, len(guild.roles))
             guild.roles[role.id] = role
             data = {"guild_id": str(guild.id), "role": role.payload()}
-            await self.gateway.dispatch("GUILD_ROLE_CREATE", lambda i: data if i & Intent.GUILDS else None)
+            await self.gateway.dispatch(
+                "GUILD_ROLE_CREATE", lambda i: data if i & Intent.GUILDS else None, guild_id=guild.id
+            )
         member.role_ids.append(role.id)
         return role
 
@@ -654,6 +678,13 @@ class Sandbox:
         as the Discord client would, in the channel's guild."""
         user, channel = self._acting(user_name, channel_name)
         data = command_data(self.commands_for(channel.guild_id), text, self._resolver(channel))
+        return await self._interact(2, user, channel, data)
+
+    async def run_dm_command(self, user_name: str, text: str | list[str]) -> Interaction:
+        """`user_name` runs a slash command in their DM with the bot (a global one: there is no guild)."""
+        user = self.user(user_name)
+        channel = self.dm_channel(user)
+        data = command_data(self.commands_for(None), text, self._resolver(channel))
         return await self._interact(2, user, channel, data)
 
     def _resolver(self, channel: Channel) -> GuildResolver:
@@ -759,7 +790,7 @@ class Sandbox:
         self.interactions[interaction_id] = interaction
         self.interactions_by_token[interaction.token] = interaction
         await self.settle_background()  # channels the options named reach the bot before the interaction
-        await self.gateway.dispatch("INTERACTION_CREATE", payload)
+        await self.gateway.dispatch("INTERACTION_CREATE", payload, guild_id=channel.guild_id)
         return interaction
 
     async def acknowledged(self, interaction: Interaction, timeout: float = 3.5) -> None:

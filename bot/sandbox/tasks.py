@@ -56,3 +56,31 @@ def task_tree() -> TaskTree:
     if loop not in _TREES:
         _TREES[loop] = TaskTree(loop)
     return _TREES[loop]
+
+
+# The bot's one long-lived task of its own (bot/core/timers.py names it): it says itself when it is idle.
+DISPATCHER_TASK = "timer-dispatcher"
+
+
+def _coroutine_name(task: asyncio.Task[Any]) -> str:
+    return getattr(task.get_coro(), "__qualname__", "")
+
+
+def _waiting(task: asyncio.Task[Any]) -> bool:
+    """Tasks that wait rather than work: a view's timeout (discord.py gives one to every view on an
+    ephemeral message), and a shard's loop reading its connection (what it starts for an event is work)."""
+    name = _coroutine_name(task)
+    return name.endswith("__timeout_task_impl") or name == "Shard.worker"
+
+
+def handlers_running(gateway: asyncio.Task[Any]) -> list[str]:
+    """The names of the tasks the bot's gateway task started that are still at work: its handlers, leaving
+    out the timer dispatcher and what it started (the dispatcher reports for itself) and tasks that wait."""
+    tree = task_tree()
+    started = tree.descendants(gateway)
+    dispatcher = [t for t in started if t.get_name() == DISPATCHER_TASK]
+    return sorted(
+        t.get_name()
+        for t in started
+        if t not in dispatcher and not _waiting(t) and not any(a in dispatcher for a in tree.ancestors(t))
+    )

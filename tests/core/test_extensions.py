@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import re
 import sys
@@ -10,6 +11,7 @@ from pathlib import Path
 import discord
 import pytest
 from discord import app_commands
+from discord.ext import commands
 
 from bot.canon import Canon
 from bot.core.app import EXTENSIONS, INVITE_PERMISSIONS, HeartBot, required_intents
@@ -108,3 +110,13 @@ async def test_discord_py_voice_warnings_are_dropped_and_its_other_warnings_kept
 def test_readme_invite_link_asks_for_the_documented_permissions() -> None:
     readme = (PROJECT_ROOT / "README.md").read_text()
     assert f"permissions={INVITE_PERMISSIONS.value}" in readme
+
+
+@pytest.mark.parametrize(("count", "ids"), [(None, None), (4, None), (4, (2, 3))])
+async def test_the_bot_runs_the_shards_its_settings_name(
+    settings: Settings, db: Database, canon: Canon, count: int | None, ids: tuple[int, ...] | None
+) -> None:
+    sharded = dataclasses.replace(settings, shard_count=count, shard_ids=ids)
+    bot = HeartBot(settings=sharded, db=db, canon=canon)
+    assert isinstance(bot, commands.AutoShardedBot)
+    assert (bot.shard_count, bot.shard_ids) == (count, list(ids) if ids else None)

@@ -89,3 +89,36 @@ def test_log_filter_scrubs_the_token() -> None:
     record = logging.LogRecord("x", logging.INFO, __file__, 1, "sending %s", (f"Bot {TOKEN}",), None)
     RedactSecrets(TOKEN).filter(record)
     assert record.getMessage() == "sending Bot [redacted]"
+
+
+def test_no_shard_settings_let_discord_decide() -> None:
+    settings = Settings.from_env({"DISCORD_TOKEN": TOKEN})
+    assert (settings.shard_count, settings.shard_ids) == (None, None)
+
+
+def test_a_shard_count_alone_runs_every_shard_here() -> None:
+    settings = Settings.from_env({"DISCORD_TOKEN": TOKEN, "SHARD_COUNT": " 4 "})
+    assert (settings.shard_count, settings.shard_ids) == (4, None)
+
+
+def test_shard_ids_pick_some_of_the_shards() -> None:
+    settings = Settings.from_env({"DISCORD_TOKEN": TOKEN, "SHARD_COUNT": "4", "SHARD_IDS": "2, 3,"})
+    assert (settings.shard_count, settings.shard_ids) == (4, (2, 3))
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        ({"SHARD_COUNT": "0"}, "SHARD_COUNT: expected a whole number of shards, 1 or more, got '0'"),
+        ({"SHARD_COUNT": "four"}, "SHARD_COUNT: expected a whole number of shards, 1 or more, got 'four'"),
+        ({"SHARD_COUNT": "-2"}, "SHARD_COUNT: expected a whole number of shards, 1 or more, got '-2'"),
+        ({"SHARD_IDS": "0,1"}, "SHARD_IDS: set SHARD_COUNT too"),
+        ({"SHARD_COUNT": "4", "SHARD_IDS": "1,4"}, "SHARD_IDS: expected .* from 0 to 3 .SHARD_COUNT is 4.,"),
+        ({"SHARD_COUNT": "4", "SHARD_IDS": "1;2"}, "SHARD_IDS: expected comma-separated shard numbers"),
+        ({"SHARD_COUNT": "4", "SHARD_IDS": "1,-1"}, "SHARD_IDS: expected comma-separated shard numbers"),
+        ({"SHARD_COUNT": "4", "SHARD_IDS": "1, 2, 1"}, "SHARD_IDS: shard 1 is listed twice"),
+    ],
+)
+def test_malformed_shard_settings_name_the_key(env: dict[str, str], message: str) -> None:
+    with pytest.raises(SettingsError, match=f"^{message}"):
+        Settings.from_env({"DISCORD_TOKEN": TOKEN, **env})
