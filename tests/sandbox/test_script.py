@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import subprocess
 import sys
 from collections.abc import AsyncIterator
@@ -21,7 +22,7 @@ from bot.sandbox.harness import RunningBot
 from bot.sandbox.script import ScriptRunner, parse_duration
 from bot.sandbox.server import Sandbox
 from bot.spoilers import visible_text
-from tests.conftest import EXTRA_COMMANDS
+from tests.conftest import EXTRA_COMMANDS, TEST_POSTGRES_URL
 
 
 async def _lines(text: str) -> AsyncIterator[tuple[int, str]]:
@@ -35,7 +36,9 @@ async def run(sandbox: Sandbox, bot: RunningBot, script: str) -> tuple[int, list
     return status, [json.loads(line) for line in out.getvalue().splitlines()], err.getvalue()
 
 
-def sandbox_cli(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+def sandbox_cli(
+    *args: str, stdin: str | None = None, env: dict[str, str] | None = None, timeout: float = 60
+) -> subprocess.CompletedProcess[str]:
     """`python -m bot sandbox ARGS` as a person runs it, in a clean environment. Seconds each (a process
     loads the show and builds the shield's readers): what only a process shows (the command line, exit
     codes, nothing stray on its output) is checked this way; the scripts below run in this process."""
@@ -45,8 +48,8 @@ def sandbox_cli(*args: str, stdin: str | None = None) -> subprocess.CompletedPro
         stdin=None if stdin is not None else subprocess.DEVNULL,
         capture_output=True,
         text=True,
-        timeout=60,
-        env={"PATH": "/usr/bin:/bin"},
+        timeout=timeout,
+        env={"PATH": "/usr/bin:/bin", **(env or {})},
     )
 
 
@@ -282,3 +285,27 @@ async def test_help_and_quit_from_standard_input(
     assert result.returncode == 0, result.stderr
     assert result.stdout == ""
     assert "down 2h" in result.stderr
+
+
+def _as_read(json_lines: str) -> list[dict]:
+    """What members saw, without what differs from run to run (ids, times)."""
+    seen = []
+    for line in json_lines.splitlines():
+        message = json.loads(line)
+        del message["at"], message["message"]
+        seen.append(json.loads(re.sub(r"<t:\d+|\d{15,20}", "#", json.dumps(message))))
+    return seen
+
+
+@pytest.mark.timeout(180)
+def test_the_watch_party_walk_through_reads_the_same_from_two_processes_one_killed_midway() -> None:
+    """Issue 14's acceptance check: two bot processes holding shards 0,1 and 2,3 of 4, one PostgreSQL
+    database, and the script's `restart` killing (kill -9) the one serving the server, then starting it."""
+    script = str(PROJECT_ROOT / "examples" / "watchparty.txt")
+    alone = sandbox_cli("--script", script, "--json")
+    environment = {"DATABASE_URL": TEST_POSTGRES_URL, "SHIELD_SEMANTIC": "off"}
+    shared = sandbox_cli("--script", script, "--json", "--processes", "2", env=environment, timeout=150)
+    assert shared.returncode == 0, shared.stderr
+    assert alone.returncode == 0, alone.stderr
+    assert _as_read(shared.stdout) == _as_read(alone.stdout)
+    assert any("Marked: you've watched up to **S2E2" in m["content"] for m in _as_read(shared.stdout))
