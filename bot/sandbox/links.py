@@ -45,6 +45,7 @@ class Links:
     def __init__(self, sandbox: Sandbox) -> None:
         self.sandbox = sandbox
         self.reports: dict[str, Report] = {}  # by the bot's name, while it is linked
+        self._closing = False
 
     def routes(self, app: web.Application) -> None:
         app.router.add_get("/sandbox/clock", self.clock)
@@ -53,8 +54,13 @@ class Links:
     async def clock(self, request: web.Request) -> web.Response:
         known = int(request.query.get("after", "-1"))
         with contextlib.suppress(TimeoutError):
-            await self.sandbox.wait_for(lambda: self._offset() != known, LONG_POLL)
+            await self.sandbox.wait_for(lambda: self._closing or self._offset() != known, LONG_POLL)
         return web.json_response({"offset_us": self._offset()})
+
+    def close(self) -> None:
+        """Answer every clock request still waiting (the sandbox is stopping: its server waits for them)."""
+        self._closing = True
+        self.sandbox.changed()
 
     def _offset(self) -> int:
         return offset_us(self.sandbox.clock.offset)

@@ -179,6 +179,7 @@ class Sandbox:
 
     async def stop(self) -> None:
         self.disconnect_discord_py()
+        self.links.close()
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
