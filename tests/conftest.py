@@ -1,7 +1,8 @@
 from __future__ import annotations
 
+import contextlib
 import os
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
@@ -9,9 +10,11 @@ import pytest
 from bot.canon import Canon, load_canon
 from bot.core.app import EXTENSIONS
 from bot.core.database import Database
+from bot.core.pg_schema import PgSchema, fresh_schema
 from bot.core.settings import Secret, Settings
 from bot.sandbox.harness import Actor, RunningBot, new_sandbox
 from bot.sandbox.server import Sandbox
+from tests import postgres_server
 
 # One cache of the semantic reader's bank (seconds to compute) for every bot the tests start: in this process,
 # and in subprocesses that get a home of their own but keep this variable.
@@ -22,6 +25,8 @@ TOKEN = "test-token." + "x" * 60
 # sandbox fixture, those that start one themselves, and these modules, which run it in a subprocess.
 E2E_BUILDERS = {"new_sandbox", "RunningBot"}
 E2E_MODULES = {"tests/sandbox/test_script.py", "tests/sandbox/test_terminal.py"}
+# Tests that use these fixtures are marked `postgres`.
+POSTGRES_FIXTURES = {"postgres_url", "pg_schema"}
 # Commands that only the tests load (failures on purpose, autocomplete).
 EXTRA_COMMANDS = "tests.extra_commands"
 
@@ -36,6 +41,27 @@ async def db(tmp_path: Path) -> AsyncIterator[Database]:
     async with await Database.open(tmp_path / "heartbot.db") as database:
         await database.migrate()
         yield database
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    """A PostgreSQL server for this test run, by tests/postgres_server.py's order: HEARTBOT_TEST_DATABASE_URL,
+    the machine's own on 127.0.0.1:5432, or one started from the package (one per xdist worker, stopped at
+    the end). Without one the test is skipped, or under CI=true fails."""
+    with contextlib.ExitStack() as stack:
+        try:
+            url = postgres_server.find_server(stack)
+        except postgres_server.PostgresUnavailable as unavailable:
+            postgres_server.give_up(str(unavailable))
+        yield url
+
+
+@pytest.fixture
+async def pg_schema(postgres_url: str) -> AsyncIterator[PgSchema]:
+    """An empty schema of this test's own (`pg_schema.name`): connections opened with `pg_schema.url` use it.
+    Dropped with all in it after the test, even one that failed."""
+    async with fresh_schema(postgres_url, prefix="heartbot_test") as schema:
+        yield schema
 
 
 @pytest.fixture(scope="session")
@@ -77,3 +103,5 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         module = Path(item.path).relative_to(Path(__file__).parent.parent).as_posix()
         if "sandbox" in getattr(item, "fixturenames", ()) or builds or module in E2E_MODULES:
             item.add_marker(pytest.mark.e2e)
+        if POSTGRES_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.postgres)
