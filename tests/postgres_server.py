@@ -81,7 +81,8 @@ def find_server(stack: contextlib.ExitStack) -> str:
     try:
         return stack.enter_context(embedded_server())
     except PostgresUnavailable as error:
-        raise PostgresUnavailable(f"{LOCAL_URL}: {local_problem}; and {error}") from error
+        reason = f"none at {LOCAL_URL} ({local_problem}), and none started: {error}"
+        raise PostgresUnavailable(reason) from error
 
 
 def probe(url: str) -> str | None:
@@ -196,10 +197,12 @@ def embedded_server() -> Iterator[str]:
                 raise PostgresUnavailable(
                     f"{UNPRIVILEGED_USER} cannot open the temporary folder {folder}: set TMPDIR to one it can"
                 )
-        binaries = reachable_binaries(binaries, folder, run_as)
-        data = folder / "data"
-        init_data(binaries, data, run_as)
-        process, url = start(binaries, data, folder / "postgres.log", run_as)
+        try:
+            binaries = reachable_binaries(binaries, folder, run_as)
+            init_data(binaries, folder / "data", run_as)
+            process, url = start(binaries, folder / "data", folder / "postgres.log", run_as)
+        except (OSError, subprocess.SubprocessError) as error:
+            raise PostgresUnavailable(f"the server could not be started: {error}") from error
         try:
             yield url
         finally:
