@@ -53,8 +53,8 @@ async def database(backend: str, scratch: Path, server: str) -> AsyncIterator[Pa
     if backend == "sqlite":
         yield scratch / "bench.db"
     else:
-        async with fresh_schema(server, "bench") as url:
-            yield url
+        async with fresh_schema(server, prefix="bench") as schema:
+            yield schema.url
 
 
 async def one_run(backend: str, server: str, samples: int, seed: int) -> Run:

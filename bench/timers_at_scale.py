@@ -358,7 +358,8 @@ async def main(arguments: argparse.Namespace) -> None:
     tried = list(SETUPS)
     figures: dict[str, list[Figures]] = {setup.name: [] for setup in tried}
     with tempfile.TemporaryDirectory() as scratch:
-        async with fresh_schema(arguments.postgres, "bench") as url:
+        async with fresh_schema(arguments.postgres, prefix="bench") as schema:
+            url = schema.url
             targets = {"sqlite": str(Path(scratch) / "timers.db"), "postgres": url}
             await load(targets, arguments.pending)
             key = 0

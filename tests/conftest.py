@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
@@ -10,21 +10,23 @@ import pytest
 from bot.canon import Canon, load_canon
 from bot.core.app import EXTENSIONS
 from bot.core.database import Database, open_database
-from bot.core.pg_schema import fresh_schema
+from bot.core.pg_schema import PgSchema, fresh_schema
 from bot.core.settings import Secret, Settings
 from bot.sandbox.harness import Actor, RunningBot, new_sandbox
 from bot.sandbox.server import Sandbox
+from tests import postgres_server
 
 # One cache of the semantic reader's bank (seconds to compute) for every bot the tests start: in this process,
 # and in subprocesses that get a home of their own but keep this variable.
 os.environ.setdefault("XDG_CACHE_HOME", str(Path.home() / ".cache"))
 
 TOKEN = "test-token." + "x" * 60
-TEST_POSTGRES_URL = os.environ.get("HEARTBOT_TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
 # Tests that drive the sandbox are marked `e2e` here, so `-m "not e2e"` runs the fast rest: those using the
 # sandbox fixture, those that start one themselves, and these modules, which run it in a subprocess.
 E2E_BUILDERS = {"new_sandbox", "RunningBot"}
 E2E_MODULES = {"tests/sandbox/test_script.py", "tests/sandbox/test_terminal.py"}
+# Tests that use these fixtures are marked `postgres`.
+POSTGRES_FIXTURES = {"postgres_url", "pg_schema"}
 # Commands that only the tests load (failures on purpose, autocomplete).
 EXTRA_COMMANDS = "tests.extra_commands"
 
@@ -38,23 +40,38 @@ def settings(tmp_path: Path) -> Settings:
 BACKENDS = ("sqlite", "postgresql")
 
 
-@pytest.fixture
-async def postgres_schema_url() -> AsyncIterator[str]:
-    """A fresh, empty schema of the test PostgreSQL database, dropped after the test."""
-    async with fresh_schema(TEST_POSTGRES_URL, prefix="test") as url:
-        yield url
-
-
 @pytest.fixture(params=BACKENDS)
 async def db(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Database]:
+    """A migrated database: an SQLite file, then a PostgreSQL schema of the test's own (pg_schema's)."""
     async with contextlib.AsyncExitStack() as stack:
-        if request.param == "sqlite":
-            target: Path | str = tmp_path / "heartbot.db"
-        else:
-            target = await stack.enter_async_context(fresh_schema(TEST_POSTGRES_URL, prefix="test"))
+        target: Path | str = tmp_path / "heartbot.db"
+        if request.param == "postgresql":
+            url = request.getfixturevalue("postgres_url")
+            target = (await stack.enter_async_context(fresh_schema(url, prefix="heartbot_test"))).url
         database = await stack.enter_async_context(await open_database(target))
         await database.migrate()
         yield database
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    """A PostgreSQL server for this test run, by tests/postgres_server.py's order: HEARTBOT_TEST_DATABASE_URL,
+    the machine's own on 127.0.0.1:5432, or one started from the package (one per xdist worker, stopped at
+    the end). Without one the test is skipped, or under CI=true fails."""
+    with contextlib.ExitStack() as stack:
+        try:
+            url = postgres_server.find_server(stack)
+        except postgres_server.PostgresUnavailable as unavailable:
+            postgres_server.give_up(str(unavailable))
+        yield url
+
+
+@pytest.fixture
+async def pg_schema(postgres_url: str) -> AsyncIterator[PgSchema]:
+    """An empty schema of this test's own (`pg_schema.name`): connections opened with `pg_schema.url` use it.
+    Dropped with all in it after the test, even one that failed."""
+    async with fresh_schema(postgres_url, prefix="heartbot_test") as schema:
+        yield schema
 
 
 @pytest.fixture(scope="session")
@@ -96,3 +113,7 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         module = Path(item.path).relative_to(Path(__file__).parent.parent).as_posix()
         if "sandbox" in getattr(item, "fixturenames", ()) or builds or module in E2E_MODULES:
             item.add_marker(pytest.mark.e2e)
+        callspec = getattr(item, "callspec", None)
+        on_postgres = callspec is not None and callspec.params.get("db") == "postgresql"
+        if on_postgres or POSTGRES_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.postgres)

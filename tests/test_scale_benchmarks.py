@@ -8,21 +8,19 @@ from pathlib import Path
 import pytest
 
 from bench import interactions_backends, timers_at_scale
-from bot.core.pg_schema import fresh_schema
-from tests.conftest import TEST_POSTGRES_URL
+from bot.core.pg_schema import PgSchema
 
 
 async def test_timers_at_scale_runs_two_processes_each_timer_once(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], pg_schema: PgSchema
 ) -> None:
     setups = [s for s in timers_at_scale.SETUPS if s.name.endswith(("1 process", "2 processes"))]
-    async with fresh_schema(TEST_POSTGRES_URL, "test") as url:
-        targets = {"sqlite": str(tmp_path / "timers.db"), "postgres": url}
-        await timers_at_scale.load(targets, 1000)
-        figures = {
-            setup.name: [await timers_at_scale.measure(setup, targets[setup.store], 200, key)]
-            for key, setup in enumerate(setups, start=1)
-        }
+    targets = {"sqlite": str(tmp_path / "timers.db"), "postgres": pg_schema.url}
+    await timers_at_scale.load(targets, 1000)
+    figures = {
+        setup.name: [await timers_at_scale.measure(setup, targets[setup.store], 200, key)]
+        for key, setup in enumerate(setups, start=1)
+    }
     timers_at_scale.report(figures, 200)
     printed = capsys.readouterr().out
     assert "postgres, 2 processes: 200 due at once, all done in" in printed
@@ -32,8 +30,10 @@ async def test_timers_at_scale_runs_two_processes_each_timer_once(
 
 
 @pytest.mark.e2e
-async def test_interactions_backends_prints_each_command_on_both(capsys: pytest.CaptureFixture[str]) -> None:
-    await interactions_backends.main(runs=1, samples=2, server=TEST_POSTGRES_URL)
+async def test_interactions_backends_prints_each_command_on_both(
+    capsys: pytest.CaptureFixture[str], postgres_url: str
+) -> None:
+    await interactions_backends.main(runs=1, samples=2, server=postgres_url)
     printed = capsys.readouterr().out
     for command in ("/ping", "/progress set episode:S2E3", "/progress show", "/watchparty list"):
         assert f"{command:<28}sqlite" in printed

@@ -14,14 +14,13 @@ from datetime import timedelta
 import pytest
 
 from bot.core.database import Database, open_database
-from bot.core.pg_schema import fresh_schema
+from bot.core.pg_schema import PgSchema
 from bot.core.shard_slice import shard_of
 from bot.parties.repository import PartyRepository, Rsvp
 from bot.sandbox.harness import Actor, new_sandbox
 from bot.sandbox.processes import BotProcesses
 from bot.sandbox.server import Sandbox
 from bot.sandbox.world import Guild
-from tests.conftest import TEST_POSTGRES_URL
 
 SHARDS = 4
 # Chosen at random each run, printed when a test fails: HEARTBOT_CHAOS_SEED=N repeats a run.
@@ -38,12 +37,9 @@ class World:
 
 
 @pytest.fixture
-async def world() -> AsyncIterator[World]:
-    async with (
-        fresh_schema(TEST_POSTGRES_URL, prefix="test") as url,
-        new_sandbox(check_responses=True) as sandbox,
-        await open_database(url) as db,
-    ):
+async def world(pg_schema: PgSchema) -> AsyncIterator[World]:
+    url = pg_schema.url
+    async with new_sandbox(check_responses=True) as sandbox, await open_database(url) as db:
         await db.migrate()
         guilds = [sandbox.guild]
         while not {0, 1} & {shard_of(g.id, SHARDS) for g in guilds} or not {2, 3} & {

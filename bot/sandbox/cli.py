@@ -77,7 +77,7 @@ async def run_sandbox_session(
         scratch = stack.enter_context(tempfile.TemporaryDirectory(prefix="heartbot-sandbox-"))
         target: Path | str = database or Path(scratch) / "sandbox.db"
         if database_url is not None:
-            target = await stack.enter_async_context(fresh_schema(database_url))
+            target = (await stack.enter_async_context(fresh_schema(database_url, prefix="sandbox"))).url
         sandbox = await stack.enter_async_context(new_sandbox())
         bot: ScriptedBot
         if scale is None:

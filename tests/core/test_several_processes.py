@@ -15,6 +15,7 @@ from bot.core.changes import Changes
 from bot.core.clock import VirtualClock
 from bot.core.copy_db import TABLES, CopyError, copy_database
 from bot.core.database import Database, open_database
+from bot.core.pg_schema import PgSchema
 from bot.core.shard_slice import ShardSlice
 from bot.core.timers import TimerDispatcher
 from bot.core.timers_repository import Timer, TimerRepository
@@ -28,9 +29,9 @@ NOW = datetime(2026, 12, 2, 12, 0, tzinfo=UTC)
 
 
 @pytest.fixture
-async def two(postgres_schema_url: str) -> AsyncIterator[tuple[Database, Database]]:
-    first = await open_database(postgres_schema_url)
-    second = await open_database(postgres_schema_url)
+async def two(pg_schema: PgSchema) -> AsyncIterator[tuple[Database, Database]]:
+    first = await open_database(pg_schema.url)
+    second = await open_database(pg_schema.url)
     try:
         await first.migrate()
         await second.migrate()  # finds nothing left to do
@@ -100,9 +101,9 @@ async def test_exclusive_work_runs_in_one_process_at_a_time(two: tuple[Database,
     assert overlaps == 0
 
 
-async def test_a_process_is_present_until_it_closes(postgres_schema_url: str) -> None:
-    watcher = await open_database(postgres_schema_url)
-    other = await open_database(postgres_schema_url)
+async def test_a_process_is_present_until_it_closes(pg_schema: PgSchema) -> None:
+    watcher = await open_database(pg_schema.url)
+    other = await open_database(pg_schema.url)
     try:
         await other.announce_presence("shards-2-3")
         assert await watcher.present("shards-2-3")
@@ -194,11 +195,11 @@ async def _some_of_everything(db: Database) -> None:
 
 
 async def test_copy_db_moves_every_row_and_new_rows_are_numbered_after_them(
-    tmp_path: Path, postgres_schema_url: str
+    tmp_path: Path, pg_schema: PgSchema
 ) -> None:
     async with (
         await open_database(tmp_path / "old.db") as source,
-        await open_database(postgres_schema_url) as target,
+        await open_database(pg_schema.url) as target,
     ):
         await source.migrate()
         await _some_of_everything(source)

@@ -22,7 +22,7 @@ from bot.sandbox.harness import RunningBot
 from bot.sandbox.script import ScriptRunner, parse_duration
 from bot.sandbox.server import Sandbox
 from bot.spoilers import visible_text
-from tests.conftest import EXTRA_COMMANDS, TEST_POSTGRES_URL
+from tests.conftest import EXTRA_COMMANDS
 
 
 async def _lines(text: str) -> AsyncIterator[tuple[int, str]]:
@@ -298,12 +298,14 @@ def _as_read(json_lines: str) -> list[dict]:
 
 
 @pytest.mark.timeout(180)
-def test_the_watch_party_walk_through_reads_the_same_from_two_processes_one_killed_midway() -> None:
+def test_the_watch_party_walk_through_reads_the_same_from_two_processes_one_killed_midway(
+    postgres_url: str,
+) -> None:
     """Issue 14's acceptance check: two bot processes holding shards 0,1 and 2,3 of 4, one PostgreSQL
     database, and the script's `restart` killing (kill -9) the one serving the server, then starting it."""
     script = str(PROJECT_ROOT / "examples" / "watchparty.txt")
     alone = sandbox_cli("--script", script, "--json")
-    environment = {"DATABASE_URL": TEST_POSTGRES_URL, "SHIELD_SEMANTIC": "off"}
+    environment = {"DATABASE_URL": postgres_url, "SHIELD_SEMANTIC": "off"}
     shared = sandbox_cli("--script", script, "--json", "--processes", "2", env=environment, timeout=150)
     assert shared.returncode == 0, shared.stderr
     assert alone.returncode == 0, alone.stderr
