@@ -124,6 +124,7 @@ class Sandbox:
         self._users_by_name: dict[str, User] = {self.bot_user.name: self.bot_user}
         self.guilds: dict[int, Guild] = {}
         self.channels: dict[int, Channel] = {}
+        self._channels_by_name: dict[str, Channel] = {}  # text channels and threads (see _find_channel)
         # the default guild: where users join on first use and channels are made unless told otherwise
         self.guild = self._new_guild(GUILD_NAME, self._new_user("owner"), bot_permissions or 0)
         self.moderator_role, self.bot_role = self.guild.moderator_role, self.guild.bot_role
@@ -363,14 +364,12 @@ class Sandbox:
         return user, found or self.channel(channel_name)
 
     def _find_channel(self, name: str) -> Channel | None:
-        return next(
-            (
-                channel
-                for channel in self.channels.values()
-                if channel.name == name and channel.type in (ChannelType.TEXT, ChannelType.PUBLIC_THREAD)
-            ),
-            None,
-        )
+        """A text channel or thread by name (names are unique across the sandbox; the first one kept)."""
+        return self._channels_by_name.get(name)
+
+    def _named(self, channel: Channel) -> None:
+        self.channels[channel.id] = channel
+        self._channels_by_name.setdefault(channel.name, channel)
 
     def channel(self, name: str, guild: Guild | None = None) -> Channel:
         """A text channel (or an existing thread) by name, in whichever guild it is; a missing channel is
@@ -379,7 +378,8 @@ class Sandbox:
 
     def _new_channel(self, name: str, guild: Guild, *, announce: bool = True) -> Channel:
         channel = Channel(self.ids.next(), name, ChannelType.TEXT, guild.id, position=len(guild.channels))
-        self.channels[channel.id] = guild.channels[channel.id] = channel
+        self._named(channel)
+        guild.channels[channel.id] = channel
         if announce and self.gateway.sessions:
             payload = channel.payload()
             self._background(
@@ -619,7 +619,8 @@ class Sandbox:
             parent_id=parent.id,
             owner_id=owner.id,
         )
-        self.channels[thread.id] = guild.channels[thread.id] = thread
+        self._named(thread)
+        guild.channels[thread.id] = thread
         return thread
 
     async def set_bot_permissions(self, value: int, guild: Guild | None = None) -> None:
