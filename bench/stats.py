@@ -12,9 +12,9 @@ def percentile(samples: Iterable[float], fraction: float) -> float:
     return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
 
 
-def rss_mb() -> float:
-    """This process's resident set size, from /proc (Linux)."""
-    with open("/proc/self/status", encoding="ascii") as status:
+def rss_mb(pid: int | str = "self") -> float:
+    """A process's resident set size (this one's unless `pid` is given), from /proc (Linux)."""
+    with open(f"/proc/{pid}/status", encoding="ascii") as status:
         for line in status:
             if line.startswith("VmRSS:"):
                 return int(line.split()[1]) / 1024

@@ -42,7 +42,6 @@ class BotProcess:
     name: str
     shard_ids: tuple[int, ...]
     process: asyncio.subprocess.Process | None = None
-    log_path: str | None = None
 
 
 @dataclass
@@ -81,6 +80,7 @@ class BotProcesses:
         return env
 
     async def start_one(self, bot: BotProcess) -> None:
+        # What the process logs, appended to a file of its own when asked (a kill leaves the file whole).
         out = open(os.path.join(self.log_folder, f"{bot.name}.log"), "ab") if self.log_folder else None  # noqa: SIM115, ASYNC230
         try:
             bot.process = await asyncio.create_subprocess_exec(
@@ -104,7 +104,7 @@ class BotProcesses:
             raise RuntimeError(f"bot process {bot.name} exited with status {bot.process.returncode} on start")
         waiting.result()  # raises TimeoutError if it never became ready
 
-    async def start(self, timeout: float = START_TIMEOUT) -> None:
+    async def start(self) -> None:
         await asyncio.gather(*(self.start_one(bot) for bot in self.bots if not self.running(bot)))
 
     def running(self, bot: BotProcess) -> bool:

@@ -14,7 +14,7 @@ from bot.canon import Canon, EpisodeCode
 from bot.core.changes import Changes
 from bot.core.clock import VirtualClock
 from bot.core.copy_db import TABLES, CopyError, copy_database
-from bot.core.database import Database, open_database
+from bot.core.database import Database, bundled_migrations, open_database
 from bot.core.pg_schema import PgSchema
 from bot.core.shard_slice import ShardSlice
 from bot.core.timers import TimerDispatcher
@@ -240,3 +240,16 @@ async def test_a_timer_made_in_one_process_wakes_the_dispatcher_of_the_other(
         await _eventually(lambda: ran == [1])
     finally:
         await elsewhere.stop()
+
+
+async def test_two_processes_starting_together_migrate_once(pg_schema: PgSchema) -> None:
+    first, second = await open_database(pg_schema.url), await open_database(pg_schema.url)
+    try:
+        versions = await asyncio.gather(first.migrate(), second.migrate())
+        latest = bundled_migrations("postgresql")[-1].version
+        assert versions == [latest, latest]
+        rows = await first.fetchall("SELECT version FROM schema_migrations ORDER BY version")
+        assert [row["version"] for row in rows] == list(range(1, latest + 1))
+    finally:
+        await first.close()
+        await second.close()
