@@ -149,13 +149,16 @@ async def copy_db(source: str, target: str) -> None:
     from bot.core.copy_db import Copied, copy_database
     from bot.core.database import open_database
 
+    def rows(count: int) -> str:
+        return f"{count:,} row" if count == 1 else f"{count:,} rows"
+
     def report(copied: Copied) -> None:
-        print(f"  {copied.table:<24} {copied.rows:>9,} rows")
+        print(f"  {copied.table:<24} {rows(copied.rows):>14}")
 
     async with await open_database(source) as origin, await open_database(target) as destination:
         print(f"Copying {origin.where} to {destination.where}:")
         copied = await copy_database(origin, destination, report)
-    print(f"Copied {sum(c.rows for c in copied):,} rows; every table's count matches.")
+    print(f"Copied {rows(sum(c.rows for c in copied))}; every table's count matches.")
 
 
 def run_database_command(args: argparse.Namespace, settings: Settings) -> int:

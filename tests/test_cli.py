@@ -16,6 +16,8 @@ from pathlib import Path
 import pytest
 
 from bot.__main__ import sync
+from bot.core.database import bundled_migrations
+from bot.core.pg_schema import PgSchema
 from bot.core.settings import Settings
 from bot.sandbox.server import Sandbox
 
@@ -199,3 +201,42 @@ async def test_sync_is_forced_even_when_nothing_changed(
     for _ in range(2):  # on the same database, which recorded the first sync
         await sync_in_process(sandbox, tmp_path, capsys)
     assert [scope for scope, _ in sandbox.command_syncs] == [None, None]
+
+
+def test_migrate_then_copy_db_into_postgresql_and_a_second_copy_is_refused(
+    tmp_path: Path, pg_schema: PgSchema
+) -> None:
+    database = str(tmp_path / "heartbot.db")
+    migrated = run_bot(tmp_path, "migrate", DATABASE_PATH=database)
+    assert migrated.returncode == 0, migrated.stderr
+    latest = bundled_migrations()[-1].version
+    assert migrated.stdout == f"The database at {database} is at schema version {latest}.\n"
+    with sqlite3.connect(database) as raw:  # a member's progress, as the bot stores it
+        raw.execute(
+            "INSERT INTO user_progress (user_id, season, episode, mode, hinted, updated_us)"
+            " VALUES (5, 2, 4, 'wrap', 0, 1795262400000000)"
+        )
+    copied = run_bot(tmp_path, "copy-db", database, pg_schema.url)
+    assert copied.returncode == 0, copied.stderr
+    assert "  user_progress                     1 row" in copied.stdout.splitlines()
+    assert copied.stdout.splitlines()[-1] == "Copied 1 row; every table's count matches."
+    again = run_bot(tmp_path, "copy-db", database, pg_schema.url)
+    assert again.returncode == 1
+    [line] = again.stderr.splitlines()
+    assert "already holds data (user_progress is not empty); copy-db copies into an empty database" in line
+
+
+def test_copy_db_from_a_file_that_is_not_a_database_says_so_in_one_line(tmp_path: Path) -> None:
+    notes = tmp_path / "notes.db"
+    notes.write_text("not a database" * 100)
+    result = run_bot(tmp_path, "copy-db", str(notes), str(tmp_path / "new.db"))
+    assert result.returncode == 1
+    [line] = result.stderr.splitlines()
+    assert "not a usable SQLite database" in line
+
+
+def test_sandbox_processes_without_database_url_exits_2_saying_why(tmp_path: Path) -> None:
+    result = run_bot(tmp_path, "sandbox", "--processes", "2")
+    assert result.returncode == 2
+    [line] = result.stderr.splitlines()
+    assert line.startswith("heartbot sandbox: --processes: several processes share one PostgreSQL database")
