@@ -16,6 +16,7 @@ from bot.core.clock import VirtualClock
 from bot.core.copy_db import TABLES, CopyError, copy_database
 from bot.core.database import Database, bundled_migrations, open_database
 from bot.core.pg_schema import PgSchema
+from bot.core.postgres_database import PostgresDatabase
 from bot.core.shard_slice import ShardSlice
 from bot.core.timers import TimerDispatcher
 from bot.core.timers_repository import Timer, TimerRepository
@@ -253,3 +254,20 @@ async def test_two_processes_starting_together_migrate_once(pg_schema: PgSchema)
     finally:
         await first.close()
         await second.close()
+
+
+async def test_a_lost_listening_connection_comes_back_and_everything_kept_is_forgotten(
+    two: tuple[Database, Database],
+) -> None:
+    first, second = two
+    heard: list[str] = []
+    missed: list[bool] = []
+    await second.listen("news", heard.append)
+    second.on_reconnect(lambda: missed.append(True))
+    assert isinstance(second, PostgresDatabase)
+    listening = second._listening
+    assert listening is not None
+    await first.execute("SELECT pg_terminate_backend(?)", (listening.get_server_pid(),))
+    await _eventually(lambda: missed == [True], within=5)
+    await first.notify("news", "after")
+    await _eventually(lambda: heard == ["after"])
