@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from bench.stats import rss_mb, spread
 from bot.core.database import open_database
 from bot.core.pg_schema import fresh_schema
+from bot.core.shard_slice import shard_of
 from bot.sandbox.harness import new_sandbox
 from bot.sandbox.processes import BotProcesses
 from bot.sandbox.server import Sandbox
@@ -46,7 +47,7 @@ async def measure(sandbox: Sandbox, server: str, shards: int, processes: int) ->
             pids = [bot.process.pid for bot in bots.bots if bot.process is not None]
             memory = [rss_mb(pid) for pid in pids]
             per_process = [
-                sum(1 for guild in sandbox.guilds.values() if (guild.id >> 22) % shards in bot.shard_ids)
+                sum(1 for guild in sandbox.guilds.values() if shard_of(guild.id, shards) in bot.shard_ids)
                 for bot in bots.bots
             ]
     return Figures(ready, memory, per_process)

@@ -28,10 +28,11 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import NoReturn
-from urllib.parse import urlsplit
 
 import asyncpg
 import pytest
+
+from bot.core.postgres_database import redacted
 
 ENV_URL = "HEARTBOT_TEST_DATABASE_URL"
 ENV_CHOICE = "HEARTBOT_TEST_POSTGRES"
@@ -74,7 +75,7 @@ def find_server(stack: contextlib.ExitStack) -> str:
         return stack.enter_context(embedded_server())
     if url := os.environ.get(ENV_URL):
         if problem := probe(url):
-            raise PostgresUnavailable(f"{ENV_URL} ({shown(url)}) did not answer: {problem}")
+            raise PostgresUnavailable(f"{ENV_URL} ({redacted(url)}) did not answer: {problem}")
         return url
     if not (local_problem := probe(LOCAL_URL)):
         return LOCAL_URL
@@ -99,14 +100,6 @@ def probe(url: str) -> str | None:
         except (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError, ValueError) as error:
             return f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
     return None
-
-
-def shown(url: str) -> str:
-    """`url` fit for a message: its password, if any, masked."""
-    parts = urlsplit(url)
-    if parts.password is None:
-        return url
-    return url.replace(f":{parts.password}@", ":***@", 1)
 
 
 @dataclass(frozen=True)

@@ -6,9 +6,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+DM_SHARD = 0  # Discord sends DMs, and interactions outside a server, to shard 0 alone
 
-def shard_of(guild_id: int, shard_count: int) -> int:
-    return (guild_id >> 22) % shard_count
+
+def shard_of(guild_id: int | None, shard_count: int) -> int:
+    """The shard that receives a server's events, by Discord's formula (None: a DM's)."""
+    return DM_SHARD if guild_id is None else (guild_id >> 22) % shard_count
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,12 +26,10 @@ class ShardSlice:
     @property
     def dms(self) -> bool:
         """DMs reach shard 0, and so do timers of no server: one process runs those."""
-        return self.count is None or 0 in self.ids
+        return self.owns(None)
 
     def owns(self, guild_id: int | None) -> bool:
-        if self.count is None:
-            return True
-        return self.dms if guild_id is None else shard_of(guild_id, self.count) in self.ids
+        return self.count is None or shard_of(guild_id, self.count) in self.ids
 
     def sql(self, column: str = "guild_id") -> tuple[str, tuple[int, ...]]:
         """A condition on `column` (a server's id, NULL for none) true for what this slice owns."""

@@ -15,12 +15,13 @@ from typing import Any
 
 from aiohttp import WSMsgType, web
 
+from bot.core.shard_slice import shard_of
+
 log = logging.getLogger(__name__)
 
 HEARTBEAT_INTERVAL_MS = 41250
 BACKLOG = 2000  # events kept per session for RESUME
 MAX_GUILDS_PER_SHARD = 2500  # Discord's limit: a session that would hold more is closed with 4011
-DM_SHARD = 0  # Discord sends DMs, and interactions outside a guild, to shard 0 alone
 
 
 class Op(IntEnum):
@@ -77,11 +78,6 @@ class Connection:
             # The peer went away and `Gateway.handle` has not noticed yet: a lost frame, as on Discord.
             # A dispatch stays in its session's backlog for RESUME.
             log.debug("gateway: dropped a frame for a connection that is going away")
-
-
-def shard_of(guild_id: int | None, shard_count: int) -> int:
-    """The shard that receives a guild's events, by Discord's formula; DMs go to shard 0."""
-    return DM_SHARD if guild_id is None else (guild_id >> 22) % shard_count
 
 
 def _shard(value: Any) -> tuple[int, int] | None:
@@ -252,6 +248,15 @@ class Gateway:
             for guild in guild_creates:
                 await self._dispatch_to(session, "GUILD_CREATE", guild)
         return session
+
+    def unread(self, read: dict[str, int]) -> int:
+        """Events sent to live sessions that a bot has not read, from the last sequence it read on each
+        (session id -> sequence)."""
+        return sum(
+            max(0, self.sessions[session_id].seq - sequence)
+            for session_id, sequence in read.items()
+            if session_id in self.sessions and self.sessions[session_id].connection is not None
+        )
 
     def guilds_on(self, shard: tuple[int, int]) -> int:
         shard_id, count = shard

@@ -16,6 +16,7 @@ from bot.core.app import INVITE_PERMISSIONS, HeartBot
 from bot.core.database import Database, open_database
 from bot.core.settings import Secret, Settings
 from bot.core.timers_repository import TimerRepository
+from bot.sandbox.link import read_positions
 from bot.sandbox.observe import Observation
 from bot.sandbox.server import Sandbox
 from bot.sandbox.tasks import handlers_running, task_tree
@@ -155,24 +156,13 @@ class RunningBot:
         if bot is None or self._task is None or self._task.done():
             return []
         work = []
-        unread = sum(self._unread(bot, shard_id) for shard_id in bot.shards)
-        if unread > 0:
+        if unread := self.sandbox.gateway.unread(read_positions(bot)):
             work.append(f"{unread} gateway event(s) the bot has not read")
         if handlers := handlers_running(self._task):
             work.append(f"the bot's handlers running: {', '.join(handlers)}")
         if not bot.timers.idle:
             work.append("a timer due or being handled")
         return work
-
-    def _unread(self, bot: HeartBot, shard_id: int) -> int:
-        """Events the sandbox sent a shard's live session that the shard has not read yet."""
-        # discord.py shows a shard's id and latency but not its connection's session id and sequence: its own
-        # accessor for a shard's websocket is the one way to them.
-        ws = bot._get_websocket(shard_id=shard_id)
-        session = self.sandbox.gateway.sessions.get(ws.session_id or "")
-        if session is None or session.connection is None:
-            return 0
-        return max(0, session.seq - (ws.sequence or 0))
 
     async def next_timer_due(self) -> datetime | None:
         """When the bot's earliest unfinished timer falls due: None when it has none or is offline."""

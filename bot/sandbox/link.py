@@ -80,13 +80,18 @@ class FollowedClock:
                 await asyncio.wait_for(moved.wait(), remaining)
 
 
-def report(bot: HeartBot, gateway: asyncio.Task[Any], clock: FollowedClock) -> dict[str, Any]:
+def read_positions(bot: discord.AutoShardedClient) -> dict[str, int]:
+    """The last gateway event each of the bot's shards read: session id -> sequence."""
     # discord.py shows a shard's id but not its connection's session id and sequence: its own accessor for
     # a shard's websocket is the one way to them.
     sockets = [bot._get_websocket(shard_id=shard_id) for shard_id in bot.shards]
+    return {ws.session_id: ws.sequence or 0 for ws in sockets if ws is not None and ws.session_id}
+
+
+def report(bot: HeartBot, gateway: asyncio.Task[Any], clock: FollowedClock) -> dict[str, Any]:
     return {
         "ready": bot.is_ready(),
-        "sequences": {ws.session_id: ws.sequence or 0 for ws in sockets if ws is not None and ws.session_id},
+        "sequences": read_positions(bot),
         "handlers": handlers_running(gateway),
         "timers_idle": bot.timers.idle,
         "clock_us": clock.offset_us,

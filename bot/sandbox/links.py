@@ -100,13 +100,7 @@ class Links:
         work = []
         if report.clock_us != self._offset():
             work.append(f"{name} has not heard that the clock moved")
-        sessions = self.sandbox.gateway.sessions
-        unread = sum(
-            max(0, sessions[session_id].seq - seq)
-            for session_id, seq in report.sequences.items()
-            if session_id in sessions and sessions[session_id].connection is not None
-        )
-        if unread:
+        if unread := self.sandbox.gateway.unread(report.sequences):
             work.append(f"{unread} gateway event(s) {name} has not read")
         if report.handlers:
             work.append(f"{name}'s handlers running: {', '.join(sorted(report.handlers))}")

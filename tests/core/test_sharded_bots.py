@@ -9,7 +9,7 @@ import pytest
 
 from bot.canon import Canon
 from bot.core.app import EXTENSIONS
-from bot.sandbox.gateway import shard_of
+from bot.core.shard_slice import shard_of
 from bot.sandbox.harness import Actor, RunningBot, new_sandbox
 from bot.sandbox.observe import Observation
 from bot.sandbox.server import Sandbox
