@@ -73,10 +73,10 @@ async def copy_database(
                     await target.executemany(
                         insert, [tuple(row[c] for c in columns) for row in rows[start : start + BATCH]]
                     )
-            expected, found = await _count(source, table), await _count(target, table)
-            if found != expected or found != len(rows):
+            found = await _count(target, table)
+            if found != len(rows):
                 raise CopyError(
-                    f"{table}: {expected} rows in {source.where}, {found} copied; nothing was kept"
+                    f"{table}: {len(rows)} rows in {source.where}, {found} copied; nothing was kept"
                 )
             copied.append(Copied(table, found))
             progress(copied[-1])
